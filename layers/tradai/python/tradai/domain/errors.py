@@ -1,0 +1,81 @@
+"""Domain errors. Each carries a stable UPPER_SNAKE `code` that clients can branch on.
+
+The class says what kind of failure it is; `tradai.api.errors` alone maps classes to HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class TradaiError(Exception):
+    """Base of every error TradAI raises on purpose."""
+
+    code: ClassVar[str] = "TRADAI_ERROR"
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.context = context
+
+
+class NotFound(TradaiError):
+    """The thing asked for does not exist."""
+
+    code = "NOT_FOUND"
+
+
+class Conflict(TradaiError):
+    """The request collides with the current state of a resource."""
+
+    code = "CONFLICT"
+
+
+class ConditionFailed(Conflict):
+    """A conditional write found the item in another state than the one it required."""
+
+    code = "CONDITION_FAILED"
+
+    def __init__(self, detail: str, *, current: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.current = current
+
+
+class InvalidInput(TradaiError):
+    """The caller sent something that can never succeed as sent."""
+
+    code = "INVALID_INPUT"
+
+
+class InvalidCursor(InvalidInput):
+    """A pagination cursor was not one this API issued."""
+
+    code = "INVALID_CURSOR"
+
+
+class InvalidKey(InvalidInput):
+    """A storage key is malformed or tries to escape its namespace."""
+
+    code = "INVALID_KEY"
+
+
+class Unavailable(TradaiError):
+    """A dependency is down or overloaded; the same request may succeed later."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 1, **context: Any) -> None:
+        super().__init__(detail, **context)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class StoreUnavailable(Unavailable):
+    """The metadata store could not be reached or stayed locked/throttled too long."""
+
+    code = "STORE_UNAVAILABLE"
+
+
+class BlobStoreUnavailable(Unavailable):
+    """The blob store could not be reached."""
+
+    code = "BLOB_STORE_UNAVAILABLE"

@@ -1,0 +1,134 @@
+"""The ports: what services need from the outside world, as Protocols.
+
+Each port has a local adapter and an AWS adapter in `tradai.adapters`, and both pass the same
+contract suite in `tests/contract`. Services see only these Protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from tradai.domain.store import (
+    Condition,
+    Key,
+    Page,
+    Put,
+    Record,
+    SortKeyRange,
+    Update,
+    WriteOperation,
+)
+
+
+@runtime_checkable
+class HealthProbe(Protocol):
+    """Something whose health `GET /api/v1/health` reports."""
+
+    name: str
+    """Short name of the backing technology, shown in health checks (e.g. ``sqlite``, ``dynamodb``)."""
+
+    def ping(self) -> None:
+        """Do the cheapest real round trip to the backing service.
+
+        Raises:
+            Unavailable: the service cannot be reached or did not answer in time.
+        """
+
+
+class DocumentStore(HealthProbe, Protocol):
+    """Metadata for every resource (jobs, configs, connections, tickets, orders, ...).
+
+    One logical table: items keyed by (pk, sk), optionally listed in secondary indexes
+    (see `tradai.table_design`), optionally expiring. Documents are JSON-like maps; numbers
+    come back as int or float. Every write can carry a `Condition`, making state transitions
+    atomic.
+
+    Errors: `ConditionFailed` when a condition does not hold (its `current` is the item as found),
+    `NotFound` when an update targets a missing item, `InvalidInput` for an item over
+    400 KB or a malformed document, `InvalidCursor` for a cursor this store did not issue,
+    `StoreUnavailable` when the backend is down, locked or throttled.
+    """
+
+    def put(self, record: Record, *, condition: Condition | None = None) -> None:
+        """Write a whole record (use `ItemAbsent()` to create only)."""
+
+    def get(self, key: Key) -> Record | None:
+        """Return the record, or None when it is absent or expired."""
+
+    def update(self, operation: Update) -> Record:
+        """Apply an update to an existing record atomically and return the record as written."""
+
+    def delete(self, key: Key, *, condition: Condition | None = None) -> None:
+        """Delete a record; deleting an absent record is not an error without a condition."""
+
+    def query(
+        self,
+        partition: str,
+        *,
+        index: str | None = None,
+        sk_prefix: str | None = None,
+        sk_range: SortKeyRange | None = None,
+        descending: bool = False,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
+        """List records of one partition (of the table or of `index`) in sort-key order.
+
+        Args:
+            partition: the partition key value (the index's partition key when `index` is set).
+            index: a name from `table_design.INDEXES`, or None for the table itself.
+            sk_prefix: only sort keys starting with this.
+            sk_range: only sort keys within these inclusive bounds.
+            descending: newest/largest sort key first.
+            limit: at most this many records per page (1-1000).
+            cursor: the opaque cursor of the previous page.
+
+        Returns:
+            A page; its cursor is None when nothing follows.
+        """
+
+    def count(self, partition: str, *, index: str | None = None, sk_prefix: str | None = None) -> int:
+        """Count the live records a `query` with the same arguments would list."""
+
+    def transact(self, operations: Sequence[WriteOperation]) -> None:
+        """Apply up to 100 operations on distinct keys all-or-nothing.
+
+        Raises:
+            ConditionFailed: some condition did not hold; nothing was written.
+        """
+
+
+class BlobStore(HealthProbe, Protocol):
+    """Large immutable artifacts: equity curves, trades, reports, charts.
+
+    Keys are relative paths (``backtests/<id>/equity.parquet``): letters, digits, ``._-/``, no
+    ``..`` segment, no leading slash.
+    """
+
+    def put(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> None:
+        """Store `data` under `key`, replacing what was there; readers never see a partial blob."""
+
+    def get(self, key: str) -> bytes:
+        """Return the blob. Raises `NotFound` if there is none."""
+
+    def content_type(self, key: str) -> str:
+        """Return the media type the blob was stored with. Raises `NotFound` if there is none."""
+
+    def exists(self, key: str) -> bool:
+        """Return whether a blob is stored under `key`."""
+
+    def delete(self, key: str) -> None:
+        """Remove the blob; removing an absent blob is not an error."""
+
+    def list(self, prefix: str = "") -> list[str]:
+        """Return the keys under `prefix`, sorted."""
+
+
+__all__ = [
+    "BlobStore",
+    "DocumentStore",
+    "HealthProbe",
+    "Put",
+    "Update",
+]
