@@ -55,7 +55,8 @@ def test_given_blob_when_deleted_then_gone_and_second_delete_is_fine(blobs: Blob
 
 
 @pytest.mark.parametrize(
-    "key", ["", "/abs/path", "../escape", "a/../../b", "a//b", "a/./b", "with space", "a\\b", "é/x", "x" * 2000]
+    "key",
+    ["", "/abs/path", "../escape", "a/../../b", "a//b", "a/./b", "with space", "a\\b", "é/x", "x" * 2000],
 )
 def test_given_unsafe_key_when_used_then_invalid_key(blobs: BlobStore, key: str) -> None:
     with pytest.raises(InvalidKey):

@@ -76,7 +76,9 @@ def test_given_no_item_when_get_then_none(store: DocumentStore) -> None:
     assert store.get(Key("JOB#missing", "JOB")) is None
 
 
-def test_given_existing_item_when_put_if_absent_then_condition_failed_with_current(store: DocumentStore) -> None:
+def test_given_existing_item_when_put_if_absent_then_condition_failed_with_current(
+    store: DocumentStore,
+) -> None:
     # Given
     store.put(job_record(a_job()), condition=ItemAbsent())
 
@@ -91,7 +93,9 @@ def test_given_existing_item_when_put_if_absent_then_condition_failed_with_curre
     assert store.get(Key("JOB#j1", "JOB")).data["status"] == "QUEUED"  # type: ignore[union-attr]
 
 
-def test_given_queued_job_when_transitioned_twice_then_only_first_transition_wins(store: DocumentStore) -> None:
+def test_given_queued_job_when_transitioned_twice_then_only_first_transition_wins(
+    store: DocumentStore,
+) -> None:
     # Given
     store.put(job_record(a_job()))
     key = Key("JOB#j1", "JOB")
@@ -111,7 +115,9 @@ def test_given_item_when_updated_then_set_remove_and_add_apply_and_new_record_re
     store: DocumentStore,
 ) -> None:
     # Given
-    store.put(Record(Key("C#1", "C"), {"name": "x", "hits": 1, "note": "drop me", "progress": {"current": 0}}))
+    store.put(
+        Record(Key("C#1", "C"), {"name": "x", "hits": 1, "note": "drop me", "progress": {"current": 0}})
+    )
 
     # When
     updated = store.update(
@@ -248,11 +254,15 @@ def test_given_indexed_items_when_index_queried_then_sparse_ordered_and_paged(st
 
 def test_given_indexed_item_when_index_moved_then_queries_follow(store: DocumentStore) -> None:
     # Given
-    store.put(Record(Key("JOB#1", "JOB"), {"status": "QUEUED"}, indexes={"gsi2": IndexKey("STATUS#QUEUED", "t1")}))
+    store.put(
+        Record(Key("JOB#1", "JOB"), {"status": "QUEUED"}, indexes={"gsi2": IndexKey("STATUS#QUEUED", "t1")})
+    )
 
     # When
     store.update(
-        Update(Key("JOB#1", "JOB"), set={"status": "RUNNING"}, indexes={"gsi2": IndexKey("STATUS#RUNNING", "t1")})
+        Update(
+            Key("JOB#1", "JOB"), set={"status": "RUNNING"}, indexes={"gsi2": IndexKey("STATUS#RUNNING", "t1")}
+        )
     )
 
     # Then
@@ -265,7 +275,9 @@ def test_given_indexed_item_when_index_moved_then_queries_follow(store: Document
     assert store.get(Key("JOB#1", "JOB")).indexes == {}  # type: ignore[union-attr]
 
 
-def test_given_expiring_item_when_time_passes_then_it_reads_as_absent(store: DocumentStore, clock: FakeClock) -> None:
+def test_given_expiring_item_when_time_passes_then_it_reads_as_absent(
+    store: DocumentStore, clock: FakeClock
+) -> None:
     # Given a ticket that lives 60 s
     ticket = Record(Key("TICKET#t", "TICKET"), {"job_id": "j"}, expires_at=int(clock.now) + 60)
     store.put(ticket, condition=ItemAbsent())
@@ -283,7 +295,9 @@ def test_given_expiring_item_when_time_passes_then_it_reads_as_absent(store: Doc
     store.put(ticket, condition=ItemAbsent())  # the key can be taken again
 
 
-def test_given_ticket_when_consumed_atomically_twice_then_second_fails(store: DocumentStore, clock: FakeClock) -> None:
+def test_given_ticket_when_consumed_atomically_twice_then_second_fails(
+    store: DocumentStore, clock: FakeClock
+) -> None:
     # Given
     store.put(Record(Key("TICKET#t", "TICKET"), {"job_id": "j"}, expires_at=int(clock.now) + 60))
 
@@ -344,7 +358,9 @@ def test_given_transaction_updating_missing_item_then_not_found(store: DocumentS
     "bad_cursor",
     ["not-a-cursor", "eyJ2IjoxfQ", "", "%%%"],
 )
-def test_given_foreign_cursor_when_querying_then_invalid_cursor(store: DocumentStore, bad_cursor: str) -> None:
+def test_given_foreign_cursor_when_querying_then_invalid_cursor(
+    store: DocumentStore, bad_cursor: str
+) -> None:
     with pytest.raises(InvalidCursor):
         store.query("P", cursor=bad_cursor)
 

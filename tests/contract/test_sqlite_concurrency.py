@@ -24,8 +24,11 @@ def _increment_optimistically(path: str, times: int) -> int:
             version = current.data["version"]
             try:
                 store.update(
-                    Update(COUNTER, set={"version": version + 1, "value": current.data["value"] + 1},
-                           condition=Attr("version").eq(version))
+                    Update(
+                        COUNTER,
+                        set={"version": version + 1, "value": current.data["value"] + 1},
+                        condition=Attr("version").eq(version),
+                    )
                 )
                 break
             except ConditionFailed:

@@ -152,8 +152,7 @@ class DynamoDocumentStore:
         request = self._update_request(operation)
         with self._conditional(operation.key, is_update=True), self._errors_mapped():
             response = self.client.update_item(**request, ReturnValues="ALL_NEW")
-        record = _record_from_item(response["Attributes"])
-        return record
+        return _record_from_item(response["Attributes"])
 
     def delete(self, key: Key, *, condition: Condition | None = None) -> None:
         request = self._delete_request(key, condition)
@@ -183,7 +182,9 @@ class DynamoDocumentStore:
             raise ConditionFailed(f"condition failed on {key.pk}/{key.sk}", current=current) from error
         codes = sorted({reason.get("Code", "") for reason in reasons} - {"None"})
         if "TransactionConflict" in codes:
-            raise StoreUnavailable("transaction collided with another; retry", retry_after_seconds=1) from error
+            raise StoreUnavailable(
+                "transaction collided with another; retry", retry_after_seconds=1
+            ) from error
         raise InvalidInput(f"transaction was refused: {', '.join(codes) or 'unknown reason'}") from error
 
     @contextmanager
@@ -317,7 +318,9 @@ class DynamoDocumentStore:
         if cursor is not None:
             pk_column = INDEXES[index][0] if index else PARTITION_KEY
             start = store_rules.decode_cursor(
-                cursor, expected_attributes=store_rules.cursor_attributes(index), partition=(pk_column, partition)
+                cursor,
+                expected_attributes=store_rules.cursor_attributes(index),
+                partition=(pk_column, partition),
             )
             request["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
         # DynamoDB applies Limit before the expiry filter, so keep reading until one record past a
@@ -362,17 +365,23 @@ class DynamoDocumentStore:
                 f" AND {expression.name(sk_column)} BETWEEN "
                 f"{expression.value(sk_range.low)} AND {expression.value(sk_range.high)}"
             )
-        ttl = expression.name(TTL_ATTRIBUTE)
+        ttl, now = expression.name(TTL_ATTRIBUTE), expression.value(int(self._clock()))
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": key_condition,
-            "FilterExpression": f"attribute_not_exists({ttl}) OR {ttl} > {expression.value(int(self._clock()))}",
+            "FilterExpression": f"attribute_not_exists({ttl}) OR {ttl} > {now}",
             **expression.request_parts(),
         }
         if sk_prefix is not None and sk_range is not None:
             # DynamoDB takes one sort-key condition; the range joins the filter.
-            names, low, high = expression.name(sk_column), expression.value(sk_range.low), expression.value(sk_range.high)
-            request["FilterExpression"] = f"({request['FilterExpression']}) AND {names} BETWEEN {low} AND {high}"
+            names, low, high = (
+                expression.name(sk_column),
+                expression.value(sk_range.low),
+                expression.value(sk_range.high),
+            )
+            request["FilterExpression"] = (
+                f"({request['FilterExpression']}) AND {names} BETWEEN {low} AND {high}"
+            )
             request.update(expression.request_parts())
         if index:
             request["IndexName"] = index
@@ -409,7 +418,9 @@ def _render(condition: Condition, expression: _Expression) -> str:
     if condition.operator == "not_exists":
         return f"attribute_not_exists({name})"
     if condition.operator == "in":
-        values = ", ".join(expression.value(store_rules.normalize_document({"v": v})["v"]) for v in condition.value)
+        values = ", ".join(
+            expression.value(store_rules.normalize_document({"v": v})["v"]) for v in condition.value
+        )
         return f"{name} IN ({values})"
     value = store_rules.normalize_document({"v": condition.value})["v"]
     return f"{name} {_COMPARATORS[condition.operator]} {expression.value(value)}"

@@ -49,10 +49,13 @@ def _schema() -> list[str]:
     ]
     for name, (index_pk, index_sk) in INDEXES.items():
         statements.append(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {_TABLE} ({index_pk}, {index_sk}, {PARTITION_KEY}, {SORT_KEY}) "
+            f"CREATE INDEX IF NOT EXISTS {name} "
+            f"ON {_TABLE} ({index_pk}, {index_sk}, {PARTITION_KEY}, {SORT_KEY}) "
             f"WHERE {index_pk} IS NOT NULL AND {index_sk} IS NOT NULL"
         )
-    statements.append(f"CREATE INDEX IF NOT EXISTS expiry ON {_TABLE} ({TTL_ATTRIBUTE}) WHERE {TTL_ATTRIBUTE} IS NOT NULL")
+    statements.append(
+        f"CREATE INDEX IF NOT EXISTS expiry ON {_TABLE} ({TTL_ATTRIBUTE}) WHERE {TTL_ATTRIBUTE} IS NOT NULL"
+    )
     return statements
 
 
@@ -236,10 +239,14 @@ class SqliteDocumentStore:
         order_columns = [sk_column, PARTITION_KEY, SORT_KEY] if index else [SORT_KEY]
         if cursor is not None:
             start = store_rules.decode_cursor(
-                cursor, expected_attributes=store_rules.cursor_attributes(index), partition=(pk_column, partition)
+                cursor,
+                expected_attributes=store_rules.cursor_attributes(index),
+                partition=(pk_column, partition),
             )
             comparison = "<" if descending else ">"
-            where += f" AND ({', '.join(order_columns)}) {comparison} ({', '.join('?' for _ in order_columns)})"
+            where += (
+                f" AND ({', '.join(order_columns)}) {comparison} ({', '.join('?' for _ in order_columns)})"
+            )
             params += [start[column] for column in order_columns]
         direction = "DESC" if descending else "ASC"
         order_by = ", ".join(f"{column} {direction}" for column in order_columns)
@@ -263,7 +270,9 @@ class SqliteDocumentStore:
         pk_column, sk_column = _key_columns(index)
         where, params = self._partition_filter(pk_column, sk_column, partition, sk_prefix, None)
         with self._errors_mapped():
-            (total,) = self._connection().execute(f"SELECT COUNT(*) FROM {_TABLE} WHERE {where}", params).fetchone()
+            (total,) = (
+                self._connection().execute(f"SELECT COUNT(*) FROM {_TABLE} WHERE {where}", params).fetchone()
+            )
         return int(total)
 
     def _partition_filter(
@@ -274,7 +283,8 @@ class SqliteDocumentStore:
         sk_prefix: str | None,
         sk_range: SortKeyRange | None,
     ) -> tuple[str, list[Any]]:
-        where = f"{pk_column} = ? AND {sk_column} IS NOT NULL AND ({TTL_ATTRIBUTE} IS NULL OR {TTL_ATTRIBUTE} > ?)"
+        live = f"({TTL_ATTRIBUTE} IS NULL OR {TTL_ATTRIBUTE} > ?)"
+        where = f"{pk_column} = ? AND {sk_column} IS NOT NULL AND {live}"
         params: list[Any] = [partition, self._clock()]
         if sk_prefix is not None:
             where += f" AND {sk_column} >= ? AND substr({sk_column}, 1, ?) = ?"

@@ -144,7 +144,9 @@ def encode_cursor(last_key: Mapping[str, str]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, expected_attributes: set[str], partition: tuple[str, str]) -> dict[str, str]:
+def decode_cursor(
+    cursor: str, *, expected_attributes: set[str], partition: tuple[str, str]
+) -> dict[str, str]:
     """Read a cursor back, refusing one that this store could not have issued for this query.
 
     Args:

@@ -1,0 +1,54 @@
+# TradAI developer commands. `make run` and `make test` set everything up on a fresh machine
+# (Python 3.11+, pip, make); once set up they do no network work.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+PACKAGE := layers/tradai/python/tradai
+PY_SOURCES := layers tests functions benchmarks
+
+.PHONY: help setup run test lint format typecheck unit integration contract e2e bench bench-imports layer-deps clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --locked --python $(PYTHON) --all-extras
+	@touch $@
+
+setup: $(STAMP) ## Create .venv from uv.lock (installs uv if missing)
+
+run: setup ## Set up and serve TradAI locally on http://127.0.0.1:8000
+	$(BIN)/tradai serve
+
+test: setup lint typecheck ## Set up and run every check: ruff, mypy, pytest
+	$(BIN)/pytest
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+
+format: setup ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix $(PY_SOURCES)
+	$(BIN)/ruff format $(PY_SOURCES)
+
+typecheck: setup ## mypy --strict on the package
+	$(BIN)/mypy
+
+unit integration contract e2e: setup ## Run one test folder
+	$(BIN)/pytest tests/$@
+
+bench-imports: setup ## Cold import time of each Lambda handler
+	$(BIN)/python benchmarks/cold_import.py
+
+layer-deps: setup ## Regenerate the Lambda layer's third-party requirements from uv.lock
+	$(UV) export --locked --no-dev --no-emit-project --no-hashes --format requirements-txt -o layers/deps/requirements.txt >/dev/null
+
+clean: ## Remove the virtualenv and caches (keeps .tradai data)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,27 @@
+"""FastAPI dependencies as `Annotated` aliases; routers declare what they need by type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tradai.bootstrap import Container
+from tradai.settings import Settings
+
+
+def get_container(request: Request) -> Container:
+    """The process's adapters, built on first use by the app factory's provider."""
+    provider = request.app.state.container_provider
+    container: Container = provider()
+    return container
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,25 @@
+"""Models every route shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "detail": "Backtest job not found",
+                "code": "JOB_NOT_FOUND",
+                "timestamp": "2026-01-01T00:00:00Z",
+            }
+        }
+    )
+
+    detail: str = Field(description="What went wrong, for people.")
+    code: str = Field(description="What went wrong, for programs: a stable UPPER_SNAKE code.")
+    timestamp: datetime = Field(description="When the error happened (UTC).")

@@ -1,0 +1,73 @@
+"""The composition root: picks the adapter of each port for the configured runtime.
+
+Adapter modules are imported inside the builders so that a Lambda handler pays for boto3 only
+when its first request needs a store, and the local server never imports boto3 at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradai.ports import BlobStore, DocumentStore, HealthProbe
+from tradai.settings import Settings
+
+
+@dataclass
+class Container:
+    """The adapters one process uses, built once and shared by every request."""
+
+    settings: Settings
+    store: DocumentStore
+    blobs: BlobStore
+    extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
+
+    @property
+    def probes(self) -> dict[str, HealthProbe]:
+        """What `GET /api/v1/health` checks, by dependency name."""
+        return {"store": self.store, "blobs": self.blobs, **self.extra_probes}
+
+
+def build_container(settings: Settings) -> Container:
+    """Build the container for `settings.runtime`."""
+    if settings.runtime == "aws":
+        return _aws_container(settings)
+    return _local_container(settings)
+
+
+def _local_container(settings: Settings) -> Container:
+    from tradai.adapters.file_blobs import FileBlobStore
+    from tradai.adapters.sqlite_store import SqliteDocumentStore
+
+    return Container(
+        settings=settings,
+        store=SqliteDocumentStore(settings.store_path, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
+        blobs=FileBlobStore(settings.blob_dir),
+    )
+
+
+def _aws_container(settings: Settings) -> Container:
+    from tradai.adapters.dynamo_store import DynamoDocumentStore
+    from tradai.adapters.s3_blobs import S3BlobStore
+
+    return Container(
+        settings=settings,
+        store=DynamoDocumentStore(settings.table_name, client_factory=_boto3_client(settings, "dynamodb")),
+        blobs=S3BlobStore(settings.artifacts_bucket, client_factory=_boto3_client(settings, "s3")),
+    )
+
+
+def _boto3_client(settings: Settings, service: str) -> Callable[[], Any]:
+    def build() -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
+        )
+
+    return build

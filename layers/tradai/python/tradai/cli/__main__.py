@@ -1,0 +1,5 @@
+"""`python -m tradai.cli`: the same as the `tradai` command."""
+
+from tradai.cli import app
+
+app()
