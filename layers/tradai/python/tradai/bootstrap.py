@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradai.ports import BlobStore, DocumentStore, HealthProbe
+from tradai.services.auth import Authenticator
 from tradai.settings import Settings
 
 
@@ -21,6 +22,8 @@ class Container:
     settings: Settings
     store: DocumentStore
     blobs: BlobStore
+    authenticator: Authenticator | None = None
+    """Checks bearer tokens; None when authentication is off."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -31,9 +34,32 @@ class Container:
 
 def build_container(settings: Settings) -> Container:
     """Build the container for `settings.runtime`."""
-    if settings.runtime == "aws":
-        return _aws_container(settings)
-    return _local_container(settings)
+    container = _aws_container(settings) if settings.runtime == "aws" else _local_container(settings)
+    container.authenticator = build_authenticator(settings)
+    return container
+
+
+def build_authenticator(settings: Settings) -> Authenticator | None:
+    """The token check for `settings.auth_mode`, or None when authentication is off."""
+    if settings.auth_mode == "cognito":
+        from tradai.adapters.jwks_keys import JwksTokenKeys
+
+        return Authenticator(
+            keys=JwksTokenKeys(settings.jwks_url),
+            issuer=settings.token_issuer,
+            client_ids=settings.cognito_client_ids,
+            leeway_seconds=settings.auth_leeway_seconds,
+        )
+    if settings.auth_mode == "dev":
+        from tradai.adapters.dev_keys import DEV_CLIENT_ID, DEV_ISSUER, DevTokenKeys
+
+        return Authenticator(
+            keys=DevTokenKeys(settings.dev_signing_key_path),
+            issuer=DEV_ISSUER,
+            client_ids=[DEV_CLIENT_ID],
+            leeway_seconds=settings.auth_leeway_seconds,
+        )
+    return None
 
 
 def _local_container(settings: Settings) -> Container:

@@ -9,16 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from tradai.domain.store import (
-    Condition,
-    Key,
-    Page,
-    Put,
-    Record,
-    SortKeyRange,
-    Update,
-    WriteOperation,
-)
+from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
 
 
 @runtime_checkable
@@ -125,10 +116,13 @@ class BlobStore(HealthProbe, Protocol):
         """Return the keys under `prefix`, sorted."""
 
 
-__all__ = [
-    "BlobStore",
-    "DocumentStore",
-    "HealthProbe",
-    "Put",
-    "Update",
-]
+class TokenKeys(Protocol):
+    """Where the public keys that sign access tokens come from (Cognito's JWKS, or a local dev key)."""
+
+    def key_for(self, kid: str | None) -> object:
+        """Return the verification key for the token header's `kid`.
+
+        Raises:
+            NotAuthenticated: no such key.
+            Unavailable: the key set cannot be fetched.
+        """

@@ -10,11 +10,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Runtime = Literal["local", "aws"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+AuthMode = Literal["none", "cognito", "dev"]
+
+
+def _env(*names: str) -> AliasChoices:
+    """Accept TradAI's variable and the older BACKEND_* name of seed 002."""
+    return AliasChoices(*names)
 
 
 class Settings(BaseSettings):
@@ -26,6 +32,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
+        populate_by_name=True,
     )
 
     runtime: Runtime = "local"
@@ -49,12 +56,35 @@ class Settings(BaseSettings):
         default=None, description="Override of AWS endpoints, for moto's server or LocalStack."
     )
 
+    # Authentication. Unset: Cognito when a user pool is configured (as in seed 002), else none.
+    auth: AuthMode | None = Field(
+        default=None, description="none (local default), cognito, or dev (tokens signed by a local key)."
+    )
+    cognito_user_pool_id: str | None = Field(
+        default=None, validation_alias=_env("TRADAI_COGNITO_USER_POOL_ID", "BACKEND_COGNITO_USER_POOL_ID")
+    )
+    cognito_client_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=_env("TRADAI_COGNITO_CLIENT_IDS", "BACKEND_COGNITO_CLIENT_ID"),
+        description="App clients whose tokens are accepted (SPA and M2M), comma-separated.",
+    )
+    cognito_region: str = Field(
+        default="eu-central-1", validation_alias=_env("TRADAI_COGNITO_REGION", "BACKEND_COGNITO_REGION")
+    )
+    cognito_issuer: str | None = Field(
+        default=None, description="Override of the token issuer (moto, LocalStack)."
+    )
+    cognito_jwks_url: str | None = Field(
+        default=None, description="Override of the JWKS address (moto, LocalStack)."
+    )
+    auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
     # SQLite store: how long a writer waits for another process's lock before the store reports busy.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "cognito_client_ids", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_comma_list(cls, value: object) -> object:
         """Accept a comma-separated list, as seed 002's BACKEND_CORS_ORIGINS does."""
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
@@ -65,6 +95,36 @@ class Settings(BaseSettings):
         if self.environment == "prod" and "*" in self.cors_origins:
             raise ValueError("TRADAI_CORS_ORIGINS must list explicit origins when TRADAI_ENVIRONMENT=prod")
         return self
+
+    @model_validator(mode="after")
+    def _require_cognito_details(self) -> Settings:
+        if self.auth_mode == "cognito" and not (self.cognito_user_pool_id and self.cognito_client_ids):
+            raise ValueError("Cognito auth needs TRADAI_COGNITO_USER_POOL_ID and TRADAI_COGNITO_CLIENT_IDS")
+        return self
+
+    @property
+    def auth_mode(self) -> AuthMode:
+        """The authentication in force: explicit, else Cognito when a pool is configured, else none."""
+        if self.auth is not None:
+            return self.auth
+        return "cognito" if self.cognito_user_pool_id else "none"
+
+    @property
+    def token_issuer(self) -> str:
+        """The `iss` every accepted Cognito token carries."""
+        return self.cognito_issuer or (
+            f"https://cognito-idp.{self.cognito_region}.amazonaws.com/{self.cognito_user_pool_id}"
+        )
+
+    @property
+    def jwks_url(self) -> str:
+        """Where Cognito publishes the pool's signing keys."""
+        return self.cognito_jwks_url or f"{self.token_issuer}/.well-known/jwks.json"
+
+    @property
+    def dev_signing_key_path(self) -> Path:
+        """The local RSA key `TRADAI_AUTH=dev` signs and verifies tokens with."""
+        return self.data_dir / "auth" / "dev-signing-key.pem"
 
     @property
     def store_path(self) -> Path:

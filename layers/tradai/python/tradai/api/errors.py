@@ -16,12 +16,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradai.api.schemas.common import ErrorResponse
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import Conflict, InvalidInput, NotFound, TradaiError, Unavailable
+from tradai.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    TradaiError,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUS_BY_ERROR: list[tuple[type[TradaiError], int]] = [
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (InvalidInput, 400),
@@ -63,7 +73,11 @@ def error_response(
 async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, TradaiError)
     status = status_for(error)
-    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, Unavailable) else None
+    headers = None
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
+    elif isinstance(error, NotAuthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
     if status >= 500:
         log.error("request failed: %s", error.detail, extra={"code": error.code})
     return error_response(status, error.detail, error.code, headers)
@@ -94,6 +108,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase} for status in (404, 422, 500)
+    status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase}
+    for status in (404, 422, 500, 503)
 }
 """Declared on every route so the OpenAPI spec documents the error shape."""

@@ -25,7 +25,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         "TradAI serving on the local runtime",
         extra={"data_dir": str(settings.data_dir.resolve()), "store": container.store.name},
     )
-    log.warning("authentication is off: anyone who can reach this server can use it")
+    if settings.auth_mode == "none":
+        log.warning("authentication is off (TRADAI_AUTH=none): anyone who can reach this server can use it")
     yield
 
 

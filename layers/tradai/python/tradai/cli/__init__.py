@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradai import __version__
-from tradai.cli import server
+from tradai.cli import auth, server
 
 app = typer.Typer(
     name="tradai",
@@ -32,3 +32,4 @@ def main(
 
 
 server.register(app)
+auth.register(app)

@@ -79,3 +79,15 @@ class BlobStoreUnavailable(Unavailable):
     """The blob store could not be reached."""
 
     code = "BLOB_STORE_UNAVAILABLE"
+
+
+class NotAuthenticated(TradaiError):
+    """The request carries no valid token."""
+
+    code = "NOT_AUTHENTICATED"
+
+
+class Forbidden(TradaiError):
+    """The caller is known but may not do this."""
+
+    code = "FORBIDDEN"
