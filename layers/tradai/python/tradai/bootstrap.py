@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradai.ports import BlobStore, DocumentStore, HealthProbe
+from tradai.adapters.local_job_bus import LocalJobBus
+from tradai.ports import BlobStore, DocumentStore, HealthProbe, JobExecutor
 from tradai.services.auth import Authenticator
 from tradai.settings import Settings
 
@@ -24,6 +25,10 @@ class Container:
     blobs: BlobStore
     authenticator: Authenticator | None = None
     """Checks bearer tokens; None when authentication is off."""
+    executor: JobExecutor | None = None
+    """Runs backtest jobs; None in processes that only read (e.g. a Lambda without the executor)."""
+    job_bus: LocalJobBus | None = None
+    """Fans job changes out to local WebSocket watchers; None in AWS (DynamoDB Streams do it)."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -70,6 +75,7 @@ def _local_container(settings: Settings) -> Container:
         settings=settings,
         store=SqliteDocumentStore(settings.store_path, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
         blobs=FileBlobStore(settings.blob_dir),
+        job_bus=LocalJobBus(),
     )
 
 

@@ -126,3 +126,13 @@ class TokenKeys(Protocol):
             NotAuthenticated: no such key.
             Unavailable: the key set cannot be fetched.
         """
+
+
+class JobExecutor(Protocol):
+    """Runs backtest jobs somewhere else: worker processes locally, Step Functions + Fargate in AWS."""
+
+    def submit(self, job_id: str) -> None:
+        """Start (or queue) the stored QUEUED job `job_id`; returns at once."""
+
+    def cancel(self, job_id: str) -> None:
+        """Stop the job's work if it is running; the caller has already marked it CANCELLED."""

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tradai.api.app import create_app
-from tradai.api.routers import health
+from tradai.api.routers import backtests, health, ws
 from tradai.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [health.router]
+ROUTERS = [health.router, backtests.router, ws.router]
 
 
 @asynccontextmanager
