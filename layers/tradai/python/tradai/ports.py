@@ -7,7 +7,7 @@ contract suite in `tests/contract`. Services see only these Protocols.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
 
@@ -136,3 +136,10 @@ class JobExecutor(Protocol):
 
     def cancel(self, job_id: str) -> None:
         """Stop the job's work if it is running; the caller has already marked it CANCELLED."""
+
+
+class JobEventPublisher(Protocol):
+    """Delivers job messages to whoever watches the job (the local WebSocket bus)."""
+
+    def publish(self, job_id: str, event: dict[str, Any]) -> None:
+        """Deliver `event` to the watchers of `job_id`; safe to call from any thread."""

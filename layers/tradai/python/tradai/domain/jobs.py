@@ -111,6 +111,8 @@ class BacktestJob(BaseModel):
     error: JobFailure | None = None
     reproducibility: dict[str, Any] | None = None
     artifacts: dict[str, str] = Field(default_factory=dict)
+    worker_pid: int | None = None
+    """The local worker process running the job (local runtime only)."""
 
     @field_validator("result", "progress", "error", "reproducibility", mode="before")
     @classmethod
