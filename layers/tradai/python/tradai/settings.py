@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     )
     auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
 
+    # Limits (API Gateway throttles too in AWS; these hold on every runtime).
+    rate_limit_backtests_per_minute: int = Field(
+        default=10, ge=1, description="POST /api/v1/backtests per caller."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body accepted (413)."
+    )
+
     # SQLite store: how long a writer waits for another process's lock before the store reports busy.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
 

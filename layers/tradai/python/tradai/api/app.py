@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 
 from tradai import __version__
 from tradai.api.errors import ERROR_RESPONSES, install_error_handlers
+from tradai.api.limits import BodySizeLimitMiddleware
 from tradai.api.middleware import HEADER, CorrelationIdMiddleware
 from tradai.bootstrap import Container, build_container
 from tradai.observability import configure_logging
@@ -89,5 +90,6 @@ def create_app(
         expose_headers=[HEADER],
         max_age=86400,
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)  # added last: outermost, so every response has the id
     return app

@@ -22,6 +22,8 @@ from tradai.domain.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    PayloadTooLarge,
+    RateLimited,
     TradaiError,
     Unavailable,
 )
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUS_BY_ERROR: list[tuple[type[TradaiError], int]] = [
     (NotAuthenticated, 401),
+    (RateLimited, 429),
+    (PayloadTooLarge, 413),
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
@@ -74,7 +78,7 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, TradaiError)
     status = status_for(error)
     headers = None
-    if isinstance(error, Unavailable):
+    if isinstance(error, Unavailable | RateLimited):
         headers = {"Retry-After": str(error.retry_after_seconds)}
     elif isinstance(error, NotAuthenticated):
         headers = {"WWW-Authenticate": "Bearer"}

@@ -91,3 +91,19 @@ class Forbidden(TradaiError):
     """The caller is known but may not do this."""
 
     code = "FORBIDDEN"
+
+
+class RateLimited(TradaiError):
+    """The caller sent more requests than its limit allows in the current window."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class PayloadTooLarge(InvalidInput):
+    """The request body is larger than the API accepts."""
+
+    code = "PAYLOAD_TOO_LARGE"
