@@ -3,37 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
 import boto3
-import pytest
-from moto import mock_aws
 
 from tests.events import FakeLambdaContext, load_event, load_handler
-from tradai.settings import get_settings
-from tradai.table_design import create_table_request
 
-REGION = "eu-central-1"
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TRADAI_RUNTIME", "aws")
-    monkeypatch.setenv("TRADAI_TABLE_NAME", "tradai-test")
-    monkeypatch.setenv("TRADAI_ARTIFACTS_BUCKET", "tradai-artifacts-test")
-    monkeypatch.setenv("TRADAI_AWS_REGION", REGION)
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TradAI")
-    get_settings.cache_clear()
-    with mock_aws():
-        yield
-    get_settings.cache_clear()
-
-
-def create_resources() -> None:
-    boto3.client("dynamodb", region_name=REGION).create_table(**create_table_request("tradai-test"))
-    boto3.client("s3", region_name=REGION).create_bucket(
-        Bucket="tradai-artifacts-test", CreateBucketConfiguration={"LocationConstraint": REGION}
-    )
+from tests.integration.conftest import BUCKET, REGION, create_resources
 
 
 def test_given_table_and_bucket_when_health_invoked_then_healthy_with_real_checks(aws_env: None) -> None:
@@ -60,7 +34,7 @@ def test_given_table_and_bucket_when_health_invoked_then_healthy_with_real_check
 def test_given_missing_table_when_health_invoked_then_503_naming_the_store(aws_env: None) -> None:
     # Given only the bucket exists
     boto3.client("s3", region_name=REGION).create_bucket(
-        Bucket="tradai-artifacts-test", CreateBucketConfiguration={"LocationConstraint": REGION}
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     handler = load_handler("health")
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     aws_region: str = "eu-central-1"
     table_name: str = "tradai-dev"
     artifacts_bucket: str = "tradai-artifacts-dev"
+    websocket_url: str | None = Field(
+        default=None, description="The API Gateway WebSocket URL (wss://...); tickets point there when set."
+    )
     aws_endpoint_url: str | None = Field(
         default=None, description="Override of AWS endpoints, for moto's server or LocalStack."
     )

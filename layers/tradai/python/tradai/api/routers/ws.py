@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Request, WebSocket, WebSocketDisconnect, status
@@ -43,10 +44,19 @@ def create_ticket(
     if job_id is not None:
         JobRepository(container.store).get(job_id)  # 404 now rather than a 1008 on connect
     ticket = issue_ticket(store=container.store, subject=principal.subject, job_id=job_id, now=utc_now())
+    return TicketPublic(
+        ticket=ticket.ticket,
+        expires_at=ticket.expires_at,
+        ws_url=_ws_url(request, container.settings.websocket_url, job_id, ticket.ticket),
+    )
+
+
+def _ws_url(request: Request, websocket_api: str | None, job_id: str | None, ticket: str) -> str:
+    job = job_id or "{job_id}"
+    if websocket_api:  # AWS: API Gateway WebSockets take the job and ticket as query parameters
+        return f"{websocket_api}?{urlencode({'job_id': job, 'ticket': ticket}, safe='{}')}"
     scheme = "wss" if request.url.scheme == "https" else "ws"
-    path = f"/ws/backtests/{job_id}" if job_id else "/ws/backtests/{job_id}"
-    ws_url = f"{scheme}://{request.url.netloc}{path}?ticket={ticket.ticket}"
-    return TicketPublic(ticket=ticket.ticket, expires_at=ticket.expires_at, ws_url=ws_url)
+    return f"{scheme}://{request.url.netloc}/ws/backtests/{job}?ticket={ticket}"
 
 
 @router.websocket("/ws/backtests/{job_id}")
