@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+
 import boto3
 
 from tests.events import FakeLambdaContext, load_event, load_handler
-
 from tests.integration.conftest import BUCKET, REGION, create_resources
 
 
