@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradai.adapters.local_job_bus import LocalJobBus
-from tradai.ports import BlobStore, DocumentStore, HealthProbe, JobExecutor
+from tradai.ports import BlobStore, ConnectionSender, DocumentStore, HealthProbe, JobExecutor
 from tradai.services.auth import Authenticator
 from tradai.settings import Settings
 
@@ -90,7 +90,7 @@ def _aws_container(settings: Settings) -> Container:
     )
 
 
-def _boto3_client(settings: Settings, service: str) -> Callable[[], Any]:
+def _boto3_client(settings: Settings, service: str, *, endpoint_url: str | None = None) -> Callable[[], Any]:
     def build() -> Any:
         import boto3
         from botocore.config import Config
@@ -98,8 +98,18 @@ def _boto3_client(settings: Settings, service: str) -> Callable[[], Any]:
         return boto3.client(
             service,
             region_name=settings.aws_region,
-            endpoint_url=settings.aws_endpoint_url,
+            endpoint_url=endpoint_url or settings.aws_endpoint_url,
             config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
         )
 
     return build
+
+
+def build_connection_sender(settings: Settings) -> ConnectionSender:
+    """The sender that posts to API Gateway WebSocket connections (AWS runtime)."""
+    from tradai.adapters.apigw_sender import ApiGatewayConnectionSender
+
+    endpoint = settings.websocket_management_url or settings.aws_endpoint_url
+    return ApiGatewayConnectionSender(
+        client_factory=_boto3_client(settings, "apigatewaymanagementapi", endpoint_url=endpoint)
+    )

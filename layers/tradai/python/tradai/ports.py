@@ -143,3 +143,13 @@ class JobEventPublisher(Protocol):
 
     def publish(self, job_id: str, event: dict[str, Any]) -> None:
         """Deliver `event` to the watchers of `job_id`; safe to call from any thread."""
+
+
+class ConnectionSender(Protocol):
+    """Sends to WebSocket connections managed outside this process (API Gateway in AWS)."""
+
+    def send(self, connection_id: str, message: dict[str, Any]) -> None:
+        """Send one JSON message. Raises `ConnectionGone` if the client has left."""
+
+    def close(self, connection_id: str) -> None:
+        """Close the connection (normal closure); closing a gone connection is not an error."""

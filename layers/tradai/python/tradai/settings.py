@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     websocket_url: str | None = Field(
         default=None, description="The API Gateway WebSocket URL (wss://...); tickets point there when set."
     )
+    websocket_management_url: str | None = Field(
+        default=None,
+        description="https://{api-id}.execute-api.{region}.amazonaws.com/{stage}, for posting to sockets.",
+    )
     aws_endpoint_url: str | None = Field(
         default=None, description="Override of AWS endpoints, for moto's server or LocalStack."
     )

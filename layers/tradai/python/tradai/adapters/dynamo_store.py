@@ -152,7 +152,7 @@ class DynamoDocumentStore:
         request = self._update_request(operation)
         with self._conditional(operation.key, is_update=True), self._errors_mapped():
             response = self.client.update_item(**request, ReturnValues="ALL_NEW")
-        return _record_from_item(response["Attributes"])
+        return record_from_item(response["Attributes"])
 
     def delete(self, key: Key, *, condition: Condition | None = None) -> None:
         request = self._delete_request(key, condition)
@@ -329,7 +329,7 @@ class DynamoDocumentStore:
         while True:
             with self._errors_mapped():
                 response = self.client.query(**request, Limit=limit + 1 - len(records))
-            records += [_record_from_item(item) for item in response.get("Items", [])]
+            records += [record_from_item(item) for item in response.get("Items", [])]
             last_key = response.get("LastEvaluatedKey")
             if len(records) > limit or not last_key:
                 break
@@ -392,7 +392,7 @@ class DynamoDocumentStore:
     # --- decoding -----------------------------------------------------------------------------
 
     def _live_record(self, item: dict[str, Any]) -> Record | None:
-        record = _record_from_item(item)
+        record = record_from_item(item)
         if record.expires_at is not None and record.expires_at <= self._clock():
             return None
         return record
@@ -434,7 +434,7 @@ def _key_map(key: Key) -> dict[str, dict[str, str]]:
     return {PARTITION_KEY: {"S": key.pk}, SORT_KEY: {"S": key.sk}}
 
 
-def _record_from_item(item: dict[str, Any]) -> Record:
+def record_from_item(item: dict[str, Any]) -> Record:
     document = dynamo_codec.deserialize_map(item)
     key = Key(document.pop(PARTITION_KEY), document.pop(SORT_KEY))
     indexes: dict[str, IndexKey] = {}

@@ -107,3 +107,9 @@ class PayloadTooLarge(InvalidInput):
     """The request body is larger than the API accepts."""
 
     code = "PAYLOAD_TOO_LARGE"
+
+
+class ConnectionGone(NotFound):
+    """The WebSocket client has disconnected."""
+
+    code = "CONNECTION_GONE"

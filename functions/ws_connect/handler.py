@@ -1,0 +1,6 @@
+"""Lambda for the WebSocket API's `$connect` route."""
+
+from tradai.aws_websocket import connect
+from tradai.lambda_events import event_handler
+
+lambda_handler = event_handler(connect)

@@ -1,0 +1,98 @@
+"""The AWS runtime's WebSocket side: `$connect` authorizer, `$connect`, `$disconnect`, and the stream pusher.
+
+The same protocol as the local `WS /ws/backtests/{job_id}`: a single-use ticket, at most ten
+connections per job, every job change pushed, the connection closed once the job has finished.
+Handlers in `functions/` are one line each around these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+from tradai.adapters.dynamo_store import record_from_item
+from tradai.bootstrap import Container, build_connection_sender, build_container
+from tradai.domain.clock import utc_now
+from tradai.domain.errors import TradaiError
+from tradai.domain.jobs import BacktestJob
+from tradai.ports import ConnectionSender
+from tradai.services.job_push import push_job_change
+from tradai.services.job_repository import JobRepository
+from tradai.services.ws_connections import MAX_CONNECTIONS_PER_JOB, ConnectionRegistry, TooManyConnections
+from tradai.services.ws_tickets import consume_ticket
+from tradai.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def _container() -> Container:
+    return build_container(get_settings())
+
+
+@cache
+def _sender() -> ConnectionSender:
+    return build_connection_sender(get_settings())
+
+
+def authorize(event: dict[str, Any]) -> dict[str, Any]:
+    """REQUEST authorizer of `$connect`: a valid single-use ticket for an existing job with room left."""
+    query = event.get("queryStringParameters") or {}
+    job_id, ticket = str(query.get("job_id", "")), str(query.get("ticket", ""))
+    store = _container().store
+    try:
+        subject = consume_ticket(store=store, ticket=ticket, job_id=job_id, now=utc_now())
+        JobRepository(store).get(job_id)
+        if ConnectionRegistry(store).live_count(job_id) >= MAX_CONNECTIONS_PER_JOB:
+            raise TooManyConnections(f"job {job_id} already has {MAX_CONNECTIONS_PER_JOB} connections")
+    except TradaiError as refused:
+        log.info("WebSocket connection refused: %s", refused.detail)
+        return _policy("anonymous", "Deny", event["methodArn"], {})
+    return _policy(subject, "Allow", event["methodArn"], {"job_id": job_id, "subject": subject})
+
+
+def connect(event: dict[str, Any]) -> dict[str, Any]:
+    """`$connect`: take one of the job's connection slots (the authorizer has checked the ticket)."""
+    context = event["requestContext"]
+    authorizer = context.get("authorizer") or {}
+    try:
+        ConnectionRegistry(_container().store).open(
+            connection_id=context["connectionId"],
+            job_id=str(authorizer["job_id"]),
+            subject=str(authorizer["subject"]),
+            now=utc_now(),
+        )
+    except TooManyConnections as refused:
+        log.info("WebSocket connection refused: %s", refused.detail)
+        return {"statusCode": 429, "body": refused.detail}
+    return {"statusCode": 200}
+
+
+def disconnect(event: dict[str, Any]) -> dict[str, Any]:
+    """`$disconnect`: free the connection's slot."""
+    ConnectionRegistry(_container().store).close(event["requestContext"]["connectionId"])
+    return {"statusCode": 200}
+
+
+def push_stream_record(raw_record: dict[str, Any]) -> None:
+    """Push one DynamoDB stream record to the watchers of the job it changed (other items are skipped).
+
+    Raises on a record that cannot be read, so the batch reports it as failed and retries only it.
+    """
+    image = raw_record.get("dynamodb", {}).get("NewImage")
+    if not image or not image.get("pk", {}).get("S", "").startswith("JOB#"):
+        return
+    job = BacktestJob.model_validate(record_from_item(image).data)
+    push_job_change(job=job, connections=ConnectionRegistry(_container().store), sender=_sender())
+
+
+def _policy(principal: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": principal,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+        "context": context,
+    }
