@@ -1,0 +1,156 @@
+"""Technical indicators as numba kernels: float64 arrays in, arrays of the same length out.
+
+Values before an indicator has enough history are NaN. Kernels release the GIL so sweeps can
+run them on several threads at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@njit(cache=True, nogil=True)
+def sma(values: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
+    """Return the simple moving average over `period` values.
+
+    A compensated (Kahan) running sum keeps results within rounding of a direct mean even on
+    millions of values, as pandas' rolling mean does.
+    """
+    n = values.shape[0]
+    out = np.full(n, np.nan)
+    if period < 1:
+        return out
+    total = 0.0
+    carry = 0.0
+    for i in range(n):
+        # add values[i] with compensation
+        y = values[i] - carry
+        t = total + y
+        carry = (t - total) - y
+        total = t
+        if i >= period:
+            y = -values[i - period] - carry
+            t = total + y
+            carry = (t - total) - y
+            total = t
+        if i >= period - 1:
+            out[i] = total / period
+    return out
+
+
+@njit(cache=True, nogil=True)
+def ema(values: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
+    """Return the exponential moving average, alpha = 2 / (period + 1), seeded with the first SMA."""
+    n = values.shape[0]
+    out = np.full(n, np.nan)
+    if period < 1 or n < period:
+        return out
+    alpha = 2.0 / (period + 1.0)
+    seed = 0.0
+    for i in range(period):
+        seed += values[i]
+    level = seed / period
+    out[period - 1] = level
+    for i in range(period, n):
+        level = alpha * values[i] + (1.0 - alpha) * level
+        out[i] = level
+    return out
+
+
+@njit(cache=True, nogil=True)
+def rsi(close: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
+    """Return Wilder's relative strength index (0-100); 100 when there were no losses."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    if period < 1 or n <= period:
+        return out
+    gain = 0.0
+    loss = 0.0
+    for i in range(1, period + 1):
+        change = close[i] - close[i - 1]
+        if change > 0:
+            gain += change
+        else:
+            loss -= change
+    gain /= period
+    loss /= period
+    out[period] = 100.0 if loss == 0.0 else 100.0 - 100.0 / (1.0 + gain / loss)
+    for i in range(period + 1, n):
+        change = close[i] - close[i - 1]
+        up = change if change > 0 else 0.0
+        down = -change if change < 0 else 0.0
+        gain = (gain * (period - 1) + up) / period
+        loss = (loss * (period - 1) + down) / period
+        out[i] = 100.0 if loss == 0.0 else 100.0 - 100.0 / (1.0 + gain / loss)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def rolling_std(values: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
+    """Return the population (ddof=0) standard deviation over `period` values."""
+    n = values.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(period - 1, n):
+        mean = 0.0
+        for j in range(i - period + 1, i + 1):
+            mean += values[j]
+        mean /= period
+        var = 0.0
+        for j in range(i - period + 1, i + 1):
+            var += (values[j] - mean) ** 2
+        out[i] = np.sqrt(var / period)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def bollinger(
+    values: FloatArray, period: int, width: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Return Bollinger bands (middle, upper, lower): SMA +/- width x population std."""
+    middle = sma(values, period)
+    spread = rolling_std(values, period) * width
+    return middle, middle + spread, middle - spread
+
+
+@njit(cache=True, nogil=True)
+def atr(high: FloatArray, low: FloatArray, close: FloatArray, period: int) -> FloatArray:  # pragma: no cover
+    """Return Wilder's average true range, seeded with the mean of the first `period` true ranges."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    if period < 1 or n < period:
+        return out
+    level = 0.0
+    for i in range(n):
+        true_range = high[i] - low[i]
+        if i > 0:
+            true_range = max(true_range, abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1]))
+        if i < period:
+            level += true_range
+            if i == period - 1:
+                level /= period
+                out[i] = level
+        else:
+            level = (level * (period - 1) + true_range) / period
+            out[i] = level
+    return out
+
+
+@njit(cache=True, nogil=True)
+def crossed_above(a: FloatArray, b: FloatArray) -> BoolArray:  # pragma: no cover - compiled
+    """Return where `a` moves from at-or-below `b` to above it; False where either is NaN."""
+    n = a.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(1, n):
+        out[i] = a[i] > b[i] and a[i - 1] <= b[i - 1]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def crossed_below(a: FloatArray, b: FloatArray) -> BoolArray:  # pragma: no cover - compiled
+    """Return where `a` moves from at-or-above `b` to below it; False where either is NaN."""
+    return crossed_above(b, a)

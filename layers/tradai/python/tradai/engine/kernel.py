@@ -1,0 +1,317 @@
+"""The trade loop: one numba kernel over bars x symbols, no Python per bar.
+
+Conventions (see docs/engine.md):
+- A signal on bar i fills at the open of the next bar with data (or at bar i's close when
+  `fill_on_close`). An exit is filled before an entry, so exit + opposite entry reverses.
+- Stops (stop loss, trailing, liquidation) and take profit/ROI are checked against each bar's
+  low/high, stops first (the pessimistic order when both are touched); a gap through a level fills
+  at the open. The trailing level uses the best price seen before the bar, never the bar's own high.
+- Entry commits `min(cash, size_fraction x weight x equity)` of cash as margin plus entry fee:
+  units = margin / (price x (1/leverage + fee)). A position is worth margin + units x (price - entry)
+  x side; an exit pays the fee on its notional.
+- Positions still open after the last bar are closed at its close (exit reason END_OF_DATA).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+FloatArray = npt.NDArray[np.float64]
+
+EXIT_SIGNAL = 0
+EXIT_STOP_LOSS = 1
+EXIT_ROI = 2
+EXIT_TRAILING_STOP = 3
+EXIT_LIQUIDATION = 4
+EXIT_END_OF_DATA = 5
+EXIT_REASONS = ("exit_signal", "stop_loss", "roi", "trailing_stop", "liquidation", "end_of_data")
+
+# trade record columns in the float64 `trades` matrix the kernel returns
+T_SYMBOL, T_SIDE, T_ENTRY_BAR, T_EXIT_BAR, T_ENTRY_PRICE, T_EXIT_PRICE = 0, 1, 2, 3, 4, 5
+T_UNITS, T_PNL, T_PNL_PCT, T_FEES, T_REASON, T_ENTRY_TAG, T_EXIT_TAG, T_CONFIDENCE = (
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+)
+TRADE_FIELDS = 14
+
+# columns of the per-symbol position state
+P_SIDE, P_MARGIN, P_UNITS, P_ENTRY, P_BAR, P_FEE, P_BEST, P_TAG, P_CONF = 0, 1, 2, 3, 4, 5, 6, 7, 8
+POSITION_FIELDS = 9
+
+
+@njit(cache=True, nogil=True)
+def _value(pos: FloatArray, s: int, price: float) -> float:  # pragma: no cover - compiled
+    """Return what symbol `s`'s position is worth at `price` (margin plus open pnl)."""
+    worth: float = pos[s, P_MARGIN] + pos[s, P_UNITS] * (price - pos[s, P_ENTRY]) * pos[s, P_SIDE]
+    return worth
+
+
+@njit(cache=True, nogil=True)
+def simulate(  # pragma: no cover - compiled; one flat loop is the point
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    enter_long: npt.NDArray[np.bool_],
+    exit_long: npt.NDArray[np.bool_],
+    enter_short: npt.NDArray[np.bool_],
+    exit_short: npt.NDArray[np.bool_],
+    enter_tag: npt.NDArray[np.int32],
+    exit_tag: npt.NDArray[np.int32],
+    confidence: FloatArray,
+    weights: FloatArray,
+    capital: float,
+    fee: float,
+    slippage: float,
+    leverage: float,
+    size_fraction: float,
+    fill_on_close: bool,
+    stoploss: float,
+    trailing: float,
+    roi_bars: npt.NDArray[np.int64],
+    roi_values: FloatArray,
+    start: int,
+) -> tuple[FloatArray, FloatArray, int, int]:
+    """Run the trade loop; return (equity per bar, trade records, trade count, bars in market).
+
+    Arrays of prices and signals are (symbols, bars); NaN open marks a bar a symbol has no data.
+    `stoploss`/`trailing` are fractions (NaN = off); ROI thresholds apply from `roi_bars` held.
+    No order fills before bar `start` (walk-forward warm-up).
+    """
+    n_sym, n_bar = close.shape
+    equity = np.empty(n_bar)
+    trades = np.empty((n_sym * (n_bar + 1), TRADE_FIELDS))
+    pos = np.zeros((n_sym, POSITION_FIELDS))
+    costs = np.array([fee, slippage, leverage, size_fraction])
+    n_trades = 0
+    in_market = 0
+    cash = capital
+    last = np.full(n_sym, np.nan)  # last known close
+    pend_exit = np.zeros(n_sym, dtype=np.bool_)
+    pend_entry = np.zeros(n_sym)
+    pend_bar = np.zeros(n_sym, dtype=np.int64)
+
+    for i in range(n_bar):
+        for s in range(n_sym):
+            o = open_[s, i]
+            if np.isnan(o):
+                continue
+            # 1. fill orders decided on the previous bar with data, at this open
+            if i >= start:
+                cash, n_trades = _fill(
+                    trades, n_trades, pos, s, o, i, pend_bar[s], pend_exit[s], pend_entry[s], cash, last,
+                    weights, costs, enter_tag, exit_tag, confidence,
+                )  # fmt: skip
+            pend_exit[s] = False
+            pend_entry[s] = 0.0
+            # 2. stops and take profit against this bar's range
+            if pos[s, P_SIDE] != 0.0:
+                reason, price = _risk_exit(
+                    pos, s, i, o, high[s, i], low[s, i], leverage, stoploss, trailing, roi_bars, roi_values
+                )
+                if reason >= 0:
+                    if reason != EXIT_LIQUIDATION:
+                        price = price * (1.0 - slippage * pos[s, P_SIDE])
+                    cash += _close(trades, n_trades, pos, s, price, i, fee, reason, -1)
+                    n_trades += 1
+            last[s] = close[s, i]
+            # 3. signals of this bar: decide orders (filled now at the close, or at the next open)
+            sd = pos[s, P_SIDE]
+            if sd > 0:
+                if exit_long[s, i]:
+                    pend_exit[s] = True
+                    if enter_short[s, i] and not exit_short[s, i]:
+                        pend_entry[s] = -1.0
+            elif sd < 0:
+                if exit_short[s, i]:
+                    pend_exit[s] = True
+                    if enter_long[s, i] and not exit_long[s, i]:
+                        pend_entry[s] = 1.0
+            elif enter_long[s, i] and not exit_long[s, i]:
+                pend_entry[s] = 1.0
+            elif enter_short[s, i] and not exit_short[s, i]:
+                pend_entry[s] = -1.0
+            pend_bar[s] = i
+            if fill_on_close:
+                if i >= start:
+                    cash, n_trades = _fill(
+                        trades, n_trades, pos, s, close[s, i], i, i, pend_exit[s], pend_entry[s], cash, last,
+                        weights, costs, enter_tag, exit_tag, confidence,
+                    )  # fmt: skip
+                pend_exit[s] = False
+                pend_entry[s] = 0.0
+        # 4. mark to market at the close; close what is still open after the last bar
+        value = cash
+        holding = False
+        for s in range(n_sym):
+            if pos[s, P_SIDE] != 0.0:
+                holding = True
+                value += _value(pos, s, last[s])
+                if i == n_bar - 1:
+                    cash += _close(trades, n_trades, pos, s, last[s], i, fee, EXIT_END_OF_DATA, -1)
+                    n_trades += 1
+        if holding:
+            in_market += 1
+        equity[i] = cash if i == n_bar - 1 else value
+    return equity, trades[:n_trades].copy(), n_trades, in_market
+
+
+@njit(cache=True, nogil=True)
+def _fill(  # pragma: no cover - compiled
+    trades: FloatArray,
+    n_trades: int,
+    pos: FloatArray,
+    s: int,
+    raw_price: float,
+    i: int,
+    signal_bar: int,
+    do_exit: bool,
+    entry: float,
+    cash: float,
+    last: FloatArray,
+    weights: FloatArray,
+    costs: FloatArray,
+    enter_tag: npt.NDArray[np.int32],
+    exit_tag: npt.NDArray[np.int32],
+    confidence: FloatArray,
+) -> tuple[float, int]:
+    """Fill a pending exit, then a pending entry, of symbol `s` at `raw_price`; return (cash, trades)."""
+    fee, slippage = costs[0], costs[1]
+    if do_exit and pos[s, P_SIDE] != 0.0:
+        price = raw_price * (1.0 - slippage * pos[s, P_SIDE])
+        cash += _close(trades, n_trades, pos, s, price, i, fee, EXIT_SIGNAL, exit_tag[s, signal_bar])
+        n_trades += 1
+    if entry != 0.0 and pos[s, P_SIDE] == 0.0:
+        cash = _open(pos, s, entry, raw_price, i, cash, last, weights, costs,
+                     enter_tag[s, signal_bar], confidence[s, signal_bar])  # fmt: skip
+    return cash, n_trades
+
+
+@njit(cache=True, nogil=True)
+def _risk_exit(  # pragma: no cover - compiled
+    pos: FloatArray,
+    s: int,
+    i: int,
+    o: float,
+    high: float,
+    low: float,
+    leverage: float,
+    stoploss: float,
+    trailing: float,
+    roi_bars: npt.NDArray[np.int64],
+    roi_values: FloatArray,
+) -> tuple[int, float]:
+    """Return (exit reason, raw price) if a stop or the ROI target is touched in this bar, else (-1, 0).
+
+    Also moves the trailing reference to this bar's best price when the position survives it.
+    """
+    sd = pos[s, P_SIDE]
+    e = pos[s, P_ENTRY]
+    stop = e * (1.0 - sd / leverage)
+    reason = EXIT_LIQUIDATION
+    if not np.isnan(stoploss):
+        level = e * (1.0 - sd * stoploss)
+        if (level - stop) * sd > 0:
+            stop, reason = level, EXIT_STOP_LOSS
+    if not np.isnan(trailing):
+        level = pos[s, P_BEST] * (1.0 - sd * trailing)
+        if (level - stop) * sd > 0:
+            stop, reason = level, EXIT_TRAILING_STOP
+    if (sd > 0 and low <= stop) or (sd < 0 and high >= stop):
+        # liquidation fills at its level even through a gap (the insurance fund eats the rest)
+        gap_fill = min(o, stop) if sd > 0 else max(o, stop)
+        return reason, stop if reason == EXIT_LIQUIDATION else gap_fill
+    held = i - pos[s, P_BAR]
+    target = np.nan
+    for r in range(roi_bars.shape[0]):
+        if roi_bars[r] <= held:
+            target = roi_values[r]
+    if not np.isnan(target):
+        level = e * (1.0 + sd * target)
+        if (sd > 0 and high >= level) or (sd < 0 and low <= level):
+            return EXIT_ROI, max(o, level) if sd > 0 else min(o, level)
+    pos[s, P_BEST] = max(pos[s, P_BEST], high) if sd > 0 else min(pos[s, P_BEST], low)
+    return -1, 0.0
+
+
+@njit(cache=True, nogil=True)
+def _open(  # pragma: no cover - compiled
+    pos: FloatArray,
+    s: int,
+    direction: float,
+    raw_price: float,
+    i: int,
+    cash: float,
+    last: FloatArray,
+    weights: FloatArray,
+    costs: FloatArray,
+    tag: int,
+    conf: float,
+) -> float:
+    """Open a position on symbol `s` if cash allows; return the cash left."""
+    fee, slippage, leverage, size_fraction = costs[0], costs[1], costs[2], costs[3]
+    equity = cash
+    for j in range(pos.shape[0]):
+        if pos[j, P_SIDE] != 0.0:
+            equity += _value(pos, j, last[j])
+    budget = min(cash, size_fraction * weights[s] * equity)
+    if budget <= 0.0:
+        return cash
+    price = raw_price * (1.0 + slippage * direction)
+    qty = budget / (price * (1.0 / leverage + fee))
+    row = pos[s]
+    row[P_SIDE] = direction
+    row[P_UNITS] = qty
+    row[P_MARGIN] = qty * price / leverage
+    row[P_FEE] = qty * price * fee
+    row[P_ENTRY] = price
+    row[P_BAR] = i
+    row[P_BEST] = price
+    row[P_TAG] = tag
+    row[P_CONF] = conf
+    left: float = cash - row[P_MARGIN] - row[P_FEE]
+    return left
+
+
+@njit(cache=True, nogil=True)
+def _close(  # pragma: no cover - compiled
+    trades: FloatArray,
+    k: int,
+    pos: FloatArray,
+    s: int,
+    price: float,
+    i: int,
+    fee: float,
+    reason: int,
+    exit_tag: int,
+) -> float:
+    """Record trade `k` closing symbol `s` at `price`, flatten the position; return the cash it gives back."""
+    units, margin, entry_fee = pos[s, P_UNITS], pos[s, P_MARGIN], pos[s, P_FEE]
+    exit_fee = units * price * fee
+    proceeds: float = _value(pos, s, price) - exit_fee
+    pnl = proceeds - margin - entry_fee
+    row = trades[k]
+    row[T_SYMBOL] = s
+    row[T_SIDE] = pos[s, P_SIDE]
+    row[T_ENTRY_BAR] = pos[s, P_BAR]
+    row[T_EXIT_BAR] = i
+    row[T_ENTRY_PRICE] = pos[s, P_ENTRY]
+    row[T_EXIT_PRICE] = price
+    row[T_UNITS] = units
+    row[T_PNL] = pnl
+    row[T_PNL_PCT] = pnl / (margin + entry_fee)
+    row[T_FEES] = entry_fee + exit_fee
+    row[T_REASON] = reason
+    row[T_ENTRY_TAG] = pos[s, P_TAG]
+    row[T_EXIT_TAG] = exit_tag
+    row[T_CONFIDENCE] = pos[s, P_CONF]
+    pos[s, P_SIDE] = 0.0
+    return proceeds

@@ -1,0 +1,105 @@
+"""Find strategies by name among the built-ins and in a user strategies folder; hash their code."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import sys
+from pathlib import Path
+
+from tradai.engine.errors import StrategyError, StrategyNotFound
+from tradai.engine.strategy import Strategy
+
+
+def builtin_strategies() -> dict[str, type[Strategy]]:
+    """Return the built-in strategy classes by name."""
+    from tradai.strategies import BUILTINS
+
+    return {cls.name: cls for cls in BUILTINS}
+
+
+def folder_strategies(folder: Path) -> dict[str, type[Strategy]]:
+    """Return the strategy classes defined in the `*.py` files of `folder` (not recursive).
+
+    Raises:
+        StrategyError: a file fails to import; the message names the file.
+    """
+    found: dict[str, type[Strategy]] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.py")):
+        module_name = (
+            f"tradai_user_strategies.{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+        )
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses and inspect need the module registered
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:  # a user file may raise anything at import
+            sys.modules.pop(module_name, None)
+            raise StrategyError(
+                f"cannot load strategies from {path.name}: {type(error).__name__}: {error}"
+            ) from error
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Strategy)
+                and value is not Strategy
+                and value.__module__ == module_name
+                and value.name
+            ):
+                found[value.name] = value
+    return found
+
+
+def available_strategies(strategy_path: Path | None = None) -> dict[str, type[Strategy]]:
+    """Return every strategy by name: built-ins, then the user folder (which may not shadow a built-in)."""
+    strategies = builtin_strategies()
+    if strategy_path is not None:
+        for name, cls in folder_strategies(strategy_path).items():
+            strategies.setdefault(name, cls)
+    return strategies
+
+
+def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None = None) -> type[Strategy]:
+    """Return the strategy class for a name (exact, then case-insensitive) or a class.
+
+    Args:
+        strategy: a strategy name or a Strategy subclass.
+        strategy_path: the user strategies folder (TRADAI_STRATEGY_PATH), if any.
+
+    Raises:
+        StrategyNotFound: no strategy has that name.
+        StrategyError: the argument is neither a name nor a Strategy subclass.
+    """
+    if isinstance(strategy, type):
+        if not issubclass(strategy, Strategy):
+            raise StrategyError(f"{strategy.__name__} is not a Strategy subclass")
+        return strategy
+    if not isinstance(strategy, str):
+        raise StrategyError(f"strategy must be a name or a Strategy class, got {type(strategy).__name__}")
+    strategies = available_strategies(strategy_path)
+    if strategy in strategies:
+        return strategies[strategy]
+    folded = {name.lower(): cls for name, cls in strategies.items()}
+    if strategy.lower() in folded:
+        return folded[strategy.lower()]
+    raise StrategyNotFound(
+        f"unknown strategy {strategy!r} (available: {', '.join(sorted(strategies))})", strategy=strategy
+    )
+
+
+def code_hash(cls: type[Strategy]) -> str:
+    """Return a sha256 of the class's source (of its file when the source cannot be isolated)."""
+    try:
+        source = inspect.getsource(cls).encode()
+    except (OSError, TypeError):
+        try:
+            source = Path(inspect.getfile(cls)).read_bytes()
+        except (OSError, TypeError):
+            source = cls.__qualname__.encode()
+    return hashlib.sha256(source).hexdigest()

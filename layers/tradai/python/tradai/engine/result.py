@@ -1,0 +1,78 @@
+"""What a backtest returns: metrics, trades, equity curve and the record that reproduces it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+ENGINE_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class Reproducibility:
+    """Everything needed to reproduce a run exactly."""
+
+    strategy: str
+    strategy_version: str
+    code_hash: str
+    params: dict[str, Any]
+    settings: dict[str, Any]
+    engine_version: str
+    bars_fingerprint: str
+    seed: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as JSON-ready data."""
+        return {
+            "strategy": self.strategy,
+            "strategy_version": self.strategy_version,
+            "code_hash": self.code_hash,
+            "params": self.params,
+            "settings": json_safe(self.settings),
+            "engine_version": self.engine_version,
+            "bars_fingerprint": self.bars_fingerprint,
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """A finished backtest.
+
+    Attributes:
+        metrics: metric name -> value (see docs/metrics.md).
+        trades: one row per closed trade (entry_time, exit_time, symbol, side, entry_price,
+            exit_price, size, pnl, pnl_pct, fees, enter_tag, exit_tag, exit_reason, confidence).
+        equity: per bar: portfolio_value, drawdown_percent, benchmark_price; indexed by timestamp.
+        record: what reproduces the run.
+    """
+
+    metrics: dict[str, Any]
+    trades: pd.DataFrame
+    equity: pd.DataFrame
+    record: Reproducibility
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return metrics, record and trade count as JSON-ready data (non-finite numbers as null)."""
+        return {
+            "metrics": json_safe(self.metrics),
+            "trades_count": int(self.metrics["trades_count"]),
+            "reproducibility": self.record.to_dict(),
+        }
+
+
+def json_safe(value: Any) -> Any:
+    """Return `value` with NaN/inf floats replaced by None and numpy scalars made plain, recursively."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

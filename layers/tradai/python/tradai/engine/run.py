@@ -1,0 +1,302 @@
+"""Prepare bars and a strategy for the kernel, run it, and shape its output into a result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from tradai.engine import kernel
+from tradai.engine.bars import bar_seconds, common_index, fingerprint, normalize_universe
+from tradai.engine.config import SimulationSettings
+from tradai.engine.metrics import RunArrays, compute_metrics, simple_returns
+from tradai.engine.registry import code_hash, resolve_strategy
+from tradai.engine.result import ENGINE_VERSION, BacktestResult, Reproducibility
+from tradai.engine.strategy import BarArrays, Signals, Strategy, compute_signals
+
+Progress = Callable[[float, str], None]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Market:
+    """Validated bars of every symbol, aligned on one time axis, ready for many runs."""
+
+    symbols: tuple[str, ...]
+    frames: dict[str, pd.DataFrame]
+    arrays: dict[str, BarArrays]
+    index: pd.DatetimeIndex
+    positions: dict[str, npt.NDArray[np.int64] | None]  # row of each symbol bar in `index` (None: same)
+    prices: tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # open, high, low, close (symbols, bars)
+    fingerprint: str
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def window(self, start: int, stop: int) -> Market:
+        """Return the market restricted to bars [start, stop) of the common index."""
+        index = self.index[start:stop]
+        frames = {symbol: frame.loc[index[0] : index[-1]] for symbol, frame in self.frames.items()}
+        return build_market(frames)
+
+
+def build_market(bars: pd.DataFrame | Mapping[str, pd.DataFrame]) -> Market:
+    """Validate and align bars once, so sweeps and walk-forward don't repeat the work.
+
+    Raises:
+        InvalidBars: the bars are malformed.
+    """
+    frames = normalize_universe(bars)
+    symbols = tuple(frames)
+    index = common_index(frames) if len(frames) > 1 else pd.DatetimeIndex(frames[symbols[0]].index)
+    arrays = {symbol: BarArrays.from_frame(frame) for symbol, frame in frames.items()}
+    positions: dict[str, npt.NDArray[np.int64] | None] = {}
+    for symbol in symbols:
+        same = len(frames[symbol]) == len(index)
+        positions[symbol] = None if same else index.get_indexer(frames[symbol].index).astype(np.int64)
+    prices = tuple(
+        _stack([getattr(arrays[s], name) for s in symbols], positions, symbols, len(index), np.nan)
+        for name in ("open", "high", "low", "close")
+    )
+    return Market(symbols, frames, arrays, index, positions, prices, fingerprint(frames))  # type: ignore[arg-type]
+
+
+def _stack(
+    columns: list[npt.NDArray[Any]],
+    positions: Mapping[str, npt.NDArray[np.int64] | None],
+    symbols: tuple[str, ...],
+    length: int,
+    fill: Any,
+) -> npt.NDArray[Any]:
+    """Return a (symbols, bars) array with each symbol's values at its rows of the common index."""
+    if len(columns) == 1 and positions[symbols[0]] is None:
+        return columns[0].reshape(1, -1)
+    out = np.full((len(columns), length), fill, dtype=columns[0].dtype)
+    for row, (symbol, values) in enumerate(zip(symbols, columns, strict=True)):
+        where = positions[symbol]
+        out[row, slice(None) if where is None else where] = values
+    return out
+
+
+def risk_arrays(
+    cls: type[Strategy], settings: SimulationSettings, seconds: float
+) -> tuple[float, float, npt.NDArray[np.int64], FloatArray]:
+    """Return stop loss, trailing stop (NaN = off) and the ROI table in bars, settings over class."""
+    stoploss = settings.stoploss if settings.stoploss is not None else cls.stoploss
+    trailing = settings.trailing_stop if settings.trailing_stop is not None else cls.trailing_stop
+    roi = dict(settings.minimal_roi if settings.minimal_roi is not None else cls.minimal_roi or {})
+    take_profit = settings.take_profit if settings.take_profit is not None else cls.take_profit
+    if take_profit is not None:
+        roi[0] = take_profit
+    ordered = sorted(roi.items())
+    roi_bars = np.array([math.ceil(minutes * 60 / seconds) for minutes, _ in ordered], dtype=np.int64)
+    roi_values = np.array([value for _, value in ordered], dtype=np.float64)
+    return (
+        abs(stoploss) if stoploss is not None else math.nan,
+        abs(trailing) if trailing is not None else math.nan,
+        roi_bars,
+        roi_values,
+    )
+
+
+@dataclass(frozen=True)
+class SignalMatrix:
+    """Every symbol's signals as (symbols, bars) arrays, tags as integer codes."""
+
+    enter_long: npt.NDArray[np.bool_]
+    exit_long: npt.NDArray[np.bool_]
+    enter_short: npt.NDArray[np.bool_]
+    exit_short: npt.NDArray[np.bool_]
+    enter_tag: npt.NDArray[np.int32]
+    exit_tag: npt.NDArray[np.int32]
+    confidence: FloatArray
+    tags: tuple[str, ...]
+
+
+def signal_matrix(market: Market, strategy: Strategy, form: str = "auto") -> SignalMatrix:
+    """Run the strategy on each symbol and stack its checked signals.
+
+    Raises:
+        StrategyError: the strategy failed on some symbol.
+    """
+    per_symbol = [
+        compute_signals(strategy, market.arrays[s], market.frames[s], form=form) for s in market.symbols
+    ]
+    tags: dict[str, int] = {}
+    n = len(market)
+
+    def stack(values: list[npt.NDArray[Any]], fill: Any) -> npt.NDArray[Any]:
+        return _stack(values, market.positions, market.symbols, n, fill)
+
+    def codes(
+        getter: Callable[[Signals], npt.NDArray[np.object_] | None], signals: Signals
+    ) -> npt.NDArray[Any]:
+        raw = getter(signals)
+        length = len(signals.enter_long)
+        if raw is None:
+            return np.full(length, -1, dtype=np.int32)
+        return np.array([_tag_code(tags, value) for value in raw], dtype=np.int32)
+
+    def flags(name: str) -> npt.NDArray[np.bool_]:
+        return stack([getattr(sig, name) for sig in per_symbol], False)
+
+    return SignalMatrix(
+        enter_long=flags("enter_long"),
+        exit_long=flags("exit_long"),
+        enter_short=flags("enter_short"),
+        exit_short=flags("exit_short"),
+        enter_tag=stack([codes(lambda x: x.enter_tag, sig) for sig in per_symbol], -1),
+        exit_tag=stack([codes(lambda x: x.exit_tag, sig) for sig in per_symbol], -1),
+        confidence=stack(
+            [
+                sig.confidence if sig.confidence is not None else np.full(len(sig.enter_long), np.nan)
+                for sig in per_symbol
+            ],
+            np.nan,
+        ),
+        tags=tuple(tags),
+    )
+
+
+def _tag_code(tags: dict[str, int], value: object) -> int:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return -1
+    return tags.setdefault(str(value), len(tags))
+
+
+def simulate(
+    market: Market, signals: SignalMatrix, cls: type[Strategy], settings: SimulationSettings, start: int = 0
+) -> RunArrays:
+    """Run the kernel and return its raw output with the context metrics need."""
+    seconds = bar_seconds(settings.timeframe or cls.timeframe, market.index)
+    stoploss, trailing, roi_bars, roi_values = risk_arrays(cls, settings, seconds)
+    weights = _weights(market.symbols, settings)
+    open_, high, low, close = market.prices
+    equity, trades, _, in_market = kernel.simulate(
+        open_, high, low, close,
+        signals.enter_long, signals.exit_long, signals.enter_short, signals.exit_short,
+        signals.enter_tag, signals.exit_tag, signals.confidence,
+        weights, settings.capital, settings.fees, settings.slippage, settings.leverage,
+        settings.position_size, settings.fill == "close", stoploss, trailing, roi_bars, roi_values, start,
+    )  # fmt: skip
+    return RunArrays(
+        equity=equity,
+        trades=trades,
+        in_market=int(in_market),
+        capital=settings.capital,
+        bar_seconds=seconds,
+        benchmark_returns=_benchmark_returns(close),
+        symbols=market.symbols,
+    )
+
+
+def _weights(symbols: tuple[str, ...], settings: SimulationSettings) -> FloatArray:
+    if settings.allocation is None:
+        return np.full(len(symbols), 1.0 / len(symbols))
+    raw = np.array([float(settings.allocation.get(s, 0.0)) for s in symbols])
+    return raw / raw.sum() if raw.sum() > 0 else np.full(len(symbols), 1.0 / len(symbols))
+
+
+def _benchmark_returns(close: FloatArray) -> FloatArray:
+    """Return per-bar returns of an equal-weight buy-and-hold of every symbol (held from bar 0)."""
+    if close.shape[0] == 1:
+        basket = close[0]
+    else:
+        filled = pd.DataFrame(close.T).ffill().bfill().to_numpy()
+        basket = (filled / filled[0]).mean(axis=1)
+    return simple_returns(basket, float(basket[0]))
+
+
+def trades_frame(run: RunArrays, index: pd.DatetimeIndex, tags: tuple[str, ...]) -> pd.DataFrame:
+    """Return the trade records as a readable DataFrame."""
+    t = run.trades
+    entry_bar = t[:, kernel.T_ENTRY_BAR].astype(np.int64)
+    exit_bar = t[:, kernel.T_EXIT_BAR].astype(np.int64)
+    names = np.array((*tags, None), dtype=object)  # code -1 picks the trailing None
+    reasons = np.array(kernel.EXIT_REASONS, dtype=object)
+    return pd.DataFrame(
+        {
+            "entry_time": index[entry_bar],
+            "exit_time": index[exit_bar],
+            "symbol": np.array(run.symbols, dtype=object)[t[:, kernel.T_SYMBOL].astype(np.int64)],
+            "side": np.where(t[:, kernel.T_SIDE] > 0, "long", "short"),
+            "entry_price": t[:, kernel.T_ENTRY_PRICE],
+            "exit_price": t[:, kernel.T_EXIT_PRICE],
+            "size": t[:, kernel.T_UNITS],
+            "pnl": t[:, kernel.T_PNL],
+            "pnl_pct": t[:, kernel.T_PNL_PCT],
+            "fees": t[:, kernel.T_FEES],
+            "enter_tag": names[t[:, kernel.T_ENTRY_TAG].astype(np.int64)],
+            "exit_tag": names[t[:, kernel.T_EXIT_TAG].astype(np.int64)],
+            "exit_reason": reasons[t[:, kernel.T_REASON].astype(np.int64)],
+            "confidence": t[:, kernel.T_CONFIDENCE],
+            "entry_bar": entry_bar,
+            "exit_bar": exit_bar,
+        }
+    )
+
+
+def equity_frame(run: RunArrays, market: Market) -> pd.DataFrame:
+    """Return the equity curve: portfolio value, drawdown (percent, <= 0) and the benchmark price."""
+    equity = run.equity
+    peak = np.maximum.accumulate(np.maximum(equity, run.capital))
+    return pd.DataFrame(
+        {
+            "portfolio_value": equity,
+            "drawdown_percent": (equity / peak - 1.0) * 100.0,
+            "benchmark_price": pd.Series(market.prices[3][0]).ffill().to_numpy(),
+        },
+        index=market.index,
+    )
+
+
+def run_backtest(
+    bars: pd.DataFrame | Mapping[str, pd.DataFrame] | Market,
+    strategy: str | type[Strategy],
+    params: Mapping[str, Any] | None = None,
+    *,
+    strategy_path: Path | None = None,
+    progress: Progress | None = None,
+    form: str = "auto",
+    start: int = 0,
+    **settings: Any,
+) -> BacktestResult:
+    """Run one backtest; see `tradai.engine.backtest` for the documented contract."""
+    report = progress or _silent
+    config = SimulationSettings.from_kwargs(settings)
+    cls = resolve_strategy(strategy, strategy_path)
+    instance = cls(params)
+    report(0.0, f"preparing {cls.name}")
+    market = bars if isinstance(bars, Market) else build_market(bars)
+    report(0.2, "computing signals")
+    signals = signal_matrix(market, instance, form)
+    report(0.5, "simulating")
+    run = simulate(market, signals, cls, config, start)
+    report(0.8, "computing metrics")
+    result = BacktestResult(
+        metrics=compute_metrics(run),
+        trades=trades_frame(run, market.index, signals.tags),
+        equity=equity_frame(run, market),
+        record=Reproducibility(
+            strategy=cls.name,
+            strategy_version=cls.version,
+            code_hash=code_hash(cls),
+            params=dict(instance.params),
+            settings={k: v for k, v in asdict(config).items() if k != "seed"},
+            engine_version=ENGINE_VERSION,
+            bars_fingerprint=market.fingerprint,
+            seed=config.seed,
+        ),
+    )
+    report(1.0, "done")
+    return result
+
+
+def _silent(fraction: float, message: str) -> None:
+    """Ignore progress."""

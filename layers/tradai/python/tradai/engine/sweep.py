@@ -1,0 +1,186 @@
+"""Parameter sweeps: grid or random search, run on all cores, ranked by a metric."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradai.engine.config import SimulationSettings
+from tradai.engine.errors import InvalidParameter, InvalidSettings
+from tradai.engine.metrics import compute_metrics
+from tradai.engine.registry import resolve_strategy
+from tradai.engine.run import Market, Progress, build_market, signal_matrix, simulate
+from tradai.engine.strategy import Strategy
+
+# metrics where smaller is better; everything else ranks descending
+ASCENDING_METRICS = frozenset(
+    {"max_drawdown", "max_drawdown_abs", "max_drawdown_duration_bars", "var_95", "var_99"}
+)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep.
+
+    Attributes:
+        table: one row per parameter set (parameters, then scalar metrics), best first.
+        best_params: the winning parameter set.
+        metric: the ranking metric.
+        skipped: parameter sets the strategy refused (e.g. fast >= slow).
+    """
+
+    table: pd.DataFrame
+    best_params: dict[str, Any]
+    metric: str
+    skipped: int
+
+
+def parameter_sets(
+    cls: type[Strategy],
+    space: Mapping[str, Sequence[Any]] | None,
+    *,
+    method: str,
+    points: int,
+    samples: int,
+    seed: int,
+    fixed: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Return the parameter sets to try: the product of value lists (grid) or random draws.
+
+    Args:
+        cls: the strategy.
+        space: name -> values to try; None means every non-boolean declared parameter's range.
+        method: "grid" or "random".
+        points: grid points per parameter taken from a range when `space` gives no values.
+        samples: number of random draws.
+        seed: seed of the random draws.
+        fixed: values held constant in every set.
+
+    Raises:
+        InvalidParameter: an unknown name or value in `space`, or an empty range.
+        InvalidSettings: an unknown method.
+    """
+    declared = cls.parameters()
+    fixed = dict(fixed or {})
+    names = (
+        list(space)
+        if space is not None
+        else [
+            name
+            for name, parameter in declared.items()
+            if not isinstance(parameter.default, bool) and name not in fixed
+        ]
+    )
+    for name in names:
+        if name not in declared:
+            raise InvalidParameter(f"unknown parameter {name!r} for strategy {cls.name!r}", parameter=name)
+    if method == "grid":
+        values = [
+            [declared[n].validate(n, v) for v in space[n]] if space is not None else declared[n].grid(points)
+            for n in names
+        ]
+        if any(not column for column in values):
+            raise InvalidParameter("a parameter has an empty list of values to try")
+        return [{**fixed, **dict(zip(names, combo, strict=True))} for combo in itertools.product(*values)]
+    if method == "random":
+        rng = np.random.default_rng(seed)
+        if space is None:
+            return [{**fixed, **{n: declared[n].sample(rng) for n in names}} for _ in range(samples)]
+        return [
+            {
+                **fixed,
+                **{n: declared[n].validate(n, space[n][int(rng.integers(len(space[n])))]) for n in names},
+            }
+            for _ in range(samples)
+        ]
+    raise InvalidSettings(f"sweep method must be 'grid' or 'random', got {method!r}")
+
+
+def sweep(
+    bars: pd.DataFrame | Mapping[str, pd.DataFrame] | Market,
+    strategy: str | type[Strategy],
+    space: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    method: str = "grid",
+    points: int = 5,
+    samples: int = 50,
+    metric: str = "sharpe",
+    params: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+    strategy_path: Path | None = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> SweepResult:
+    """Backtest many parameter sets in parallel and rank them.
+
+    Args:
+        bars: as for `backtest`, or a prepared Market.
+        strategy: a strategy name or class.
+        space: name -> values to try; None sweeps every declared range (`points` per parameter).
+        method: "grid" (every combination) or "random" (`samples` draws, seeded by `seed`).
+        points: grid points per range when `space` gives no values.
+        samples: random draws.
+        metric: the metric to rank by (descending, except drawdowns and VaR).
+        params: values held fixed in every set.
+        workers: threads (default: every core); the numba kernels release the GIL.
+        seed: seed of random search, recorded.
+        strategy_path: the user strategies folder.
+        progress: called with (fraction done, message).
+        **settings: simulation settings, as for `backtest`.
+
+    Returns:
+        The ranked results table and the best parameter set.
+
+    Raises:
+        InvalidParameter: bad space or no valid parameter set.
+        InvalidSettings: bad settings, method or metric.
+        StrategyNotFound, InvalidBars, StrategyError: as for `backtest`.
+    """
+    report = progress or (lambda fraction, message: None)
+    config = SimulationSettings.from_kwargs({**settings, "seed": seed})
+    cls = resolve_strategy(strategy, strategy_path)
+    market = bars if isinstance(bars, Market) else build_market(bars)
+    candidates = parameter_sets(
+        cls, space, method=method, points=points, samples=samples, seed=seed, fixed=params
+    )
+    instances, skipped = [], 0
+    for candidate in candidates:
+        try:
+            instances.append(cls(candidate))
+        except InvalidParameter:
+            skipped += 1
+    if not instances:
+        raise InvalidParameter(f"no valid parameter set among {len(candidates)} tried")
+
+    def evaluate(instance: Strategy) -> dict[str, Any]:
+        run = simulate(market, signal_matrix(market, instance), cls, config)
+        return {**instance.params, **compute_metrics(run, breakdowns=False)}
+
+    rows: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for done, row in enumerate(pool.map(evaluate, instances), start=1):
+            rows.append(row)
+            report(done / len(instances), f"{done}/{len(instances)} parameter sets")
+    table = pd.DataFrame(rows)
+    if metric not in table:
+        raise InvalidSettings(f"unknown metric {metric!r}")
+    ascending = metric in ASCENDING_METRICS
+    key = table[metric].astype(float).replace([math.inf, -math.inf], np.nan)
+    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index
+    table = table.loc[order].reset_index(drop=True)
+    best = {name: _plain(table.loc[0, name]) for name in instances[0].params}
+    return SweepResult(table=table, best_params=best, metric=metric, skipped=skipped)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value

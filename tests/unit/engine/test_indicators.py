@@ -1,0 +1,78 @@
+"""Numba indicators against pandas and hand-computed values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradai.engine import indicators as ta
+
+VALUES = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 4.0, 6.0, 8.0])
+
+
+def test_given_values_when_sma_then_matches_pandas_rolling_mean() -> None:
+    # Given
+    series = pd.Series(np.random.default_rng(1).normal(100, 5, 500))
+
+    # When
+    result = ta.sma(series.to_numpy(), 20)
+
+    # Then
+    np.testing.assert_allclose(result, series.rolling(20).mean().to_numpy(), rtol=1e-12, equal_nan=True)
+
+
+def test_given_values_when_ema_then_seeded_with_sma_then_smoothed() -> None:
+    # Given: period 3, alpha 0.5, seed mean(1, 2, 3) = 2
+    # When
+    result = ta.ema(VALUES, 3)
+
+    # Then
+    assert np.isnan(result[:2]).all()
+    assert result[2] == 2.0
+    assert result[3] == pytest.approx(0.5 * 4 + 0.5 * 2)  # 3.0
+    assert result[4] == pytest.approx(0.5 * 5 + 0.5 * 3)  # 4.0
+
+
+def test_given_values_when_rsi_then_wilder_smoothing_matches_hand_values() -> None:
+    # Given: changes +1 +1 +1 +1 -1 -1 +1 +2 +2; period 4
+    # When
+    result = ta.rsi(VALUES, 4)
+
+    # Then: first average gain 1, loss 0 -> 100; then gain 0.75, loss 0.25 -> RSI 75
+    assert np.isnan(result[:4]).all()
+    assert result[4] == 100.0
+    assert result[5] == pytest.approx(100 - 100 / (1 + 0.75 / 0.25))
+    assert result[6] == pytest.approx(100 - 100 / (1 + (0.75 * 3 / 4) / ((0.25 * 3 + 1) / 4)))
+
+
+def test_given_values_when_bollinger_then_population_std_bands() -> None:
+    # When
+    middle, upper, lower = ta.bollinger(VALUES, 4, 2.0)
+
+    # Then: window 1..4 has mean 2.5 and population std sqrt(1.25)
+    assert middle[3] == 2.5
+    assert upper[3] == pytest.approx(2.5 + 2 * np.sqrt(1.25))
+    assert lower[3] == pytest.approx(2.5 - 2 * np.sqrt(1.25))
+
+
+def test_given_bars_when_atr_then_true_range_includes_gaps() -> None:
+    # Given: true ranges 2, max(1, |3-1|, |2-1|) = 2, 4
+    high, low, close = np.array([3.0, 3.0, 5.0]), np.array([1.0, 2.0, 1.0]), np.array([1.0, 2.5, 4.0])
+
+    # When
+    result = ta.atr(high, low, close, 2)
+
+    # Then
+    assert result[1] == 2.0
+    assert result[2] == pytest.approx((2.0 * 1 + 4.0) / 2)
+
+
+def test_given_two_lines_when_crossing_then_one_flag_per_cross() -> None:
+    # Given
+    a = np.array([1.0, 2.0, 3.0, 2.0, 1.0, np.nan, 3.0])
+    b = np.full(7, 2.0)
+
+    # When / Then
+    assert ta.crossed_above(a, b).tolist() == [False, False, True, False, False, False, False]
+    assert ta.crossed_below(a, b).tolist() == [False, False, False, False, True, False, False]

@@ -1,0 +1,144 @@
+"""Each metric pinned to a value computed by hand on a tiny series."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.unit.engine.candles import bars_from_rows, scripted
+from tradai.engine import backtest
+from tradai.engine.metrics import RunArrays, compute_metrics
+
+HOURS_PER_YEAR = 8760
+
+# one long: signal on bar 0, in at bar 1's open 100, out at bar 3's open 110; equity 1000, 1050, 1080, 1100
+WINNER = [
+    (100, 100, 100, 100, 1, 0, 0, 0),
+    (100, 105, 100, 105, 0, 0, 0, 0),
+    (105, 108, 105, 108, 0, 1, 0, 0),
+    (110, 111, 110, 111, 0, 0, 0, 0),
+]
+# in at 100, dips to 80 (equity 800), out at 120: equity 1000, 1000, 800, 900, 1200
+DIP = [
+    (100, 100, 100, 100, 1, 0, 0, 0),
+    (100, 100, 100, 100, 0, 0, 0, 0),
+    (100, 100, 80, 80, 0, 0, 0, 0),
+    (80, 90, 80, 90, 0, 1, 0, 0),
+    (120, 120, 120, 120, 0, 0, 0, 0),
+]
+
+
+def run(rows: list, **settings: float) -> dict:
+    return backtest(bars_from_rows(rows), scripted(rows), capital=1000.0, **settings).metrics
+
+
+def test_given_one_winning_trade_when_measured_then_return_and_sharpe_match_hand_values() -> None:
+    # Given: per-bar returns 0, 0.05, 1080/1050-1 = 0.0285714, 1100/1080-1 = 0.0185185
+    returns = [0.0, 0.05, 0.028571428571428525, 0.01851851851851860]
+    mean = sum(returns) / 4  # 0.0242725
+    std = math.sqrt(sum((r - mean) ** 2 for r in returns) / 3)  # 0.0208378
+
+    # When
+    metrics = run(WINNER)
+
+    # Then
+    assert metrics["final_value"] == pytest.approx(1100.0)
+    assert metrics["total_return"] == pytest.approx(0.1)
+    assert metrics["sharpe"] == pytest.approx(mean / std * math.sqrt(HOURS_PER_YEAR))
+    assert metrics["sharpe"] == pytest.approx(109.0218334, rel=1e-7)
+    assert math.isnan(metrics["sortino"])  # no losing bar: the downside deviation is zero
+    assert metrics["cagr"] == pytest.approx(1.1 ** (HOURS_PER_YEAR / 4) - 1)
+    assert metrics["max_drawdown"] == 0.0
+    assert metrics["trades_count"] == 1
+    assert metrics["win_rate"] == 1.0
+    assert metrics["profit_factor"] == math.inf
+    assert metrics["expectancy"] == pytest.approx(100.0)
+    assert metrics["avg_trade"] == pytest.approx(0.1)
+    assert metrics["best_trade"] == metrics["worst_trade"] == pytest.approx(0.1)
+    assert metrics["avg_holding_hours"] == 2.0
+    assert metrics["exposure"] == 0.5  # in the market at the closes of bars 1 and 2
+    assert metrics["total_fees"] == 0.0
+    assert metrics["per_exit_reason"]["exit_signal"]["trades_count"] == 1
+
+
+def test_given_a_dip_when_measured_then_drawdown_sortino_calmar_match_hand_values() -> None:
+    # Given: returns 0, 0, -0.2, 0.125, 1/3; peak 1000, trough 800, recovered on bar 4
+    returns = np.array([0.0, 0.0, -0.2, 0.125, 1 / 3])
+    downside = math.sqrt(0.2**2 / 5)  # 0.0894427
+    years = 5 / HOURS_PER_YEAR
+    cagr = 1.2 ** (1 / years) - 1
+
+    # When
+    metrics = run(DIP)
+
+    # Then
+    assert metrics["max_drawdown"] == pytest.approx(0.2)
+    assert metrics["max_drawdown_abs"] == pytest.approx(200.0)
+    assert metrics["max_drawdown_duration_bars"] == 2
+    assert metrics["max_drawdown_duration_days"] == pytest.approx(2 / 24)
+    assert metrics["sortino"] == pytest.approx(returns.mean() / downside * math.sqrt(HOURS_PER_YEAR))
+    assert metrics["sortino"] == pytest.approx(54.0651613, rel=1e-7)
+    assert metrics["calmar"] == pytest.approx(cagr / 0.2)
+    assert metrics["var_95"] == pytest.approx(-np.quantile(returns, 0.05))  # 0.16 (linear interpolation)
+    assert metrics["var_95"] == pytest.approx(0.16)
+
+
+def test_given_fees_when_one_trade_then_units_fees_and_pnl_match_hand_values() -> None:
+    # Given: 1% per side; units = 1000 / (100 x 1.01) = 9.9009901
+    units = 1000 / 101
+    entry_fee, exit_fee = units * 100 * 0.01, units * 110 * 0.01  # 9.90099, 10.89109
+
+    # When
+    result = backtest(bars_from_rows(WINNER), scripted(WINNER), capital=1000.0, fees=0.01)
+
+    # Then
+    trade = result.trades.iloc[0]
+    assert trade["size"] == pytest.approx(units)
+    assert trade["fees"] == pytest.approx(entry_fee + exit_fee)
+    assert trade["pnl"] == pytest.approx(units * 10 - entry_fee - exit_fee)  # 78.2178
+    assert trade["pnl"] == pytest.approx(78.2178218, rel=1e-8)
+    assert result.metrics["final_value"] == pytest.approx(1078.2178218, rel=1e-9)
+    assert result.metrics["total_fees"] == pytest.approx(20.7920792, rel=1e-8)
+
+
+def test_given_fees_in_bps_when_backtested_then_same_as_fraction() -> None:
+    # Given
+    bars, strategy = bars_from_rows(WINNER), scripted(WINNER)
+
+    # When
+    in_bps = backtest(bars, strategy, fees_bps=100).metrics["final_value"]
+    as_fraction = backtest(bars, strategy, fees=0.01).metrics["final_value"]
+
+    # Then
+    assert in_bps == as_fraction
+
+
+def test_given_trade_list_when_measured_then_streaks_sqn_and_profit_factor_match_hand_values() -> None:
+    # Given: pnl +10, +20, -5, -5, -5, +30 on 100 committed each
+    pnl = np.array([10.0, 20.0, -5.0, -5.0, -5.0, 30.0])
+    trades = np.zeros((6, 14))
+    trades[:, 7], trades[:, 8] = pnl, pnl / 100
+    trades[:, 2], trades[:, 3] = np.arange(6), np.arange(6) + 1  # each held one bar
+    pct = pnl / 100
+    run_arrays = RunArrays(
+        equity=np.full(10, 1045.0),
+        trades=trades,
+        in_market=0,
+        capital=1000.0,
+        bar_seconds=3600.0,
+        benchmark_returns=np.zeros(10),
+        symbols=("X",),
+    )
+
+    # When
+    metrics = compute_metrics(run_arrays)
+
+    # Then
+    assert metrics["max_consecutive_wins"] == 2  # +10, +20; the later +30 stands alone
+    assert metrics["max_consecutive_losses"] == 3
+    assert metrics["profit_factor"] == pytest.approx(60 / 15)
+    assert metrics["win_rate"] == pytest.approx(0.5)
+    assert metrics["sqn"] == pytest.approx(math.sqrt(6) * pct.mean() / pct.std(ddof=1))  # 0.9567
+    assert metrics["avg_holding_hours"] == 1.0

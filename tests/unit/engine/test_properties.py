@@ -1,0 +1,123 @@
+"""Invariants over random prices and signals (hypothesis), lookahead, and form equality."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.engine.candles import bars_from_closes, scripted
+from tradai.engine import backtest
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def market(draw: st.DrawFn, shorts: bool = False) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    n = draw(st.integers(min_value=3, max_value=60))
+    seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
+    rng = np.random.default_rng(seed)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
+    names = ["enter_long", "exit_long"] + (["enter_short", "exit_short"] if shorts else [])
+    signals = {name: rng.random(n) < 0.2 for name in names}
+    return bars_from_closes(closes, spread=0.01), signals
+
+
+@SETTINGS
+@given(market(shorts=True), st.floats(0, 0.01), st.sampled_from([None, 0.03]))
+def test_given_random_signals_when_backtested_then_final_equity_is_capital_plus_trade_pnl(
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]], fees: float, stoploss: float | None
+) -> None:
+    # Given
+    bars, signals = data
+
+    # When
+    result = backtest(bars, scripted(signals), capital=1000.0, fees=fees, stoploss=stoploss)
+
+    # Then: every position is closed at the end, so equity = cash = capital + realized pnl
+    final = result.equity["portfolio_value"].iloc[-1]
+    assert final == pytest.approx(1000.0 + result.trades["pnl"].sum(), rel=1e-9)
+    assert (result.trades["fees"] >= 0).all()
+    assert result.metrics["trades_count"] == len(result.trades)
+
+
+@SETTINGS
+@given(market())
+def test_given_no_entry_signal_when_backtested_then_no_trade_and_flat_equity(
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]],
+) -> None:
+    # Given
+    bars, signals = data
+    flat = {"enter_long": np.zeros(len(bars), bool), "exit_long": signals["exit_long"]}
+
+    # When
+    result = backtest(bars, scripted(flat), capital=1000.0, fees=0.001)
+
+    # Then
+    assert result.trades.empty
+    assert (result.equity["portfolio_value"] == 1000.0).all()
+    assert result.metrics["exposure"] == 0.0
+
+
+@SETTINGS
+@given(market(), st.floats(0.0001, 0.02))
+def test_given_same_trades_when_fees_added_then_final_value_is_lower(
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]], fees: float
+) -> None:
+    # Given
+    bars, signals = data
+    strategy = scripted(signals)
+
+    # When
+    free = backtest(bars, strategy, capital=1000.0)
+    paid = backtest(bars, strategy, capital=1000.0, fees=fees)
+
+    # Then
+    assert len(free.trades) == len(paid.trades)
+    assert paid.metrics["final_value"] <= free.metrics["final_value"] + 1e-9
+    if len(paid.trades):
+        assert paid.metrics["final_value"] < free.metrics["final_value"]
+
+
+@SETTINGS
+@given(market(shorts=True), st.integers(min_value=2, max_value=50), st.sampled_from(["open", "close"]))
+def test_given_truncated_bars_when_backtested_then_result_is_prefix_of_full_run(
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]], cut: int, fill: str
+) -> None:
+    # Given: a run that could see the future would change its past when bars are cut off
+    bars, signals = data
+    cut = min(cut, len(bars))
+    strategy = scripted(signals)
+
+    # When
+    full = backtest(bars, strategy, capital=1000.0, fill=fill, stoploss=0.02)
+    part = backtest(bars.iloc[:cut], strategy, capital=1000.0, fill=fill, stoploss=0.02)
+
+    # Then: identical equity before the cut's last bar, identical trades closed before it
+    np.testing.assert_allclose(
+        part.equity["portfolio_value"].to_numpy()[:-1], full.equity["portfolio_value"].to_numpy()[: cut - 1]
+    )
+    closed = part.trades[part.trades["exit_bar"] < cut - 1].reset_index(drop=True)
+    expected = full.trades[full.trades["exit_bar"] < cut - 1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(closed, expected)
+
+
+@pytest.mark.parametrize("allow_short", [False, True])
+def test_given_sma_cross_when_run_in_frame_and_array_form_then_results_are_identical(
+    allow_short: bool,
+) -> None:
+    # Given
+    rng = np.random.default_rng(7)
+    bars = bars_from_closes(100 * np.exp(np.cumsum(rng.normal(0, 0.01, 3000))), spread=0.002)
+    params = {"fast": 7, "slow": 25, "allow_short": allow_short}
+
+    # When
+    arrays = backtest(bars, "sma_cross", params, form="arrays", fees=0.001)
+    frame = backtest(bars, "sma_cross", params, form="frame", fees=0.001)
+
+    # Then
+    assert len(arrays.trades) > 10
+    pd.testing.assert_frame_equal(arrays.trades, frame.trades)
+    pd.testing.assert_frame_equal(arrays.equity, frame.equity)

@@ -1,0 +1,111 @@
+"""Sweeps, walk-forward and Monte Carlo on small data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.unit.engine.candles import bars_from_closes
+from tradai.engine import InvalidParameter, backtest, monte_carlo, sweep, walk_forward
+from tradai.engine.walk_forward import window_bounds
+
+RNG = np.random.default_rng(3)
+BARS = bars_from_closes(100 * np.exp(np.cumsum(RNG.normal(0.0002, 0.01, 2000))), spread=0.003)
+
+
+def test_given_grid_when_swept_then_every_valid_set_is_ranked_best_first() -> None:
+    # Given
+    space = {"fast": [5, 10, 40], "slow": [20, 40]}
+    seen: list[float] = []
+
+    # When
+    result = sweep(BARS, "sma_cross", space, metric="total_return", progress=lambda f, m: seen.append(f))
+
+    # Then: fast 40 with slow 20/40 is refused (fast must be below slow)
+    assert len(result.table) == 4
+    assert result.skipped == 2
+    assert result.table["total_return"].is_monotonic_decreasing
+    assert result.best_params == {
+        "fast": int(result.table.loc[0, "fast"]),
+        "slow": int(result.table.loc[0, "slow"]),
+        "allow_short": False,
+    }
+    single = backtest(BARS, "sma_cross", result.best_params)
+    assert single.metrics["total_return"] == pytest.approx(result.table.loc[0, "total_return"])
+    assert seen[-1] == 1.0
+    assert seen == sorted(seen)
+
+
+def test_given_random_search_when_seeded_then_reproducible() -> None:
+    # When
+    first = sweep(BARS, "rsi_reversion", method="random", samples=6, seed=11)
+    second = sweep(BARS, "rsi_reversion", method="random", samples=6, seed=11)
+
+    # Then
+    pd.testing.assert_frame_equal(first.table, second.table)
+
+
+def test_given_empty_value_list_when_swept_then_invalid_parameter() -> None:
+    with pytest.raises(InvalidParameter):
+        sweep(BARS, "sma_cross", {"fast": [], "slow": [20]})
+
+
+@pytest.mark.parametrize("anchored", [False, True])
+def test_given_windows_when_bounds_then_tests_tile_the_tail_without_overlap(anchored: bool) -> None:
+    # Given: 60% of 1000 bars train the first window; the other 400 make four test windows
+    # When
+    bounds = window_bounds(1000, 4, 0.6, anchored)
+
+    # Then
+    assert [b[2] for b in bounds] == [600, 700, 800, 900]
+    assert all(b[1] == b[2] and b[3] - b[2] == 100 for b in bounds)
+    assert all(b[0] == (0 if anchored else b[2] - 600) for b in bounds)
+
+
+def test_given_bars_when_walked_forward_then_out_of_sample_equity_is_stitched() -> None:
+    # When
+    result = walk_forward(
+        BARS, "sma_cross", {"fast": [5, 10], "slow": [30, 60]}, windows=3, metric="total_return"
+    )
+
+    # Then
+    assert len(result.windows) == 3
+    assert len(result.equity) == 3 * int(2000 * 0.3 / 3)
+    assert result.equity.index.is_monotonic_increasing
+    assert result.metrics["trades_count"] == len(result.trades)
+    assert np.isfinite(result.efficiency_ratio) or np.isnan(result.efficiency_ratio)
+    assert (result.trades["entry_time"] >= result.windows.loc[0, "test_start"]).all()
+
+
+def test_given_backtest_when_monte_carlo_then_seeded_percentiles_are_ordered() -> None:
+    # Given
+    result = backtest(BARS, "sma_cross", {"fast": 5, "slow": 20})
+
+    # When
+    first = monte_carlo(result, simulations=500, seed=1)
+    again = monte_carlo(result, simulations=500, seed=1)
+
+    # Then
+    assert first == again
+    returns = list(first.total_return.values())
+    assert returns == sorted(returns)
+    assert 0.0 <= first.prob_sharpe_positive <= 1.0
+    assert all(0.0 <= d <= 1.0 for d in first.max_drawdown.values())
+
+
+def test_given_two_symbols_when_backtested_then_capital_is_shared_and_breakdown_per_symbol() -> None:
+    # Given: the second symbol starts later, so the union index has bars without its data
+    other = bars_from_closes(50 * np.exp(np.cumsum(RNG.normal(0, 0.01, 1500))), spread=0.003)
+    other.index = BARS.index[500:]
+
+    # When
+    result = backtest({"BTC": BARS, "ETH": other}, "sma_cross", {"fast": 5, "slow": 20}, capital=1000.0)
+
+    # Then
+    assert set(result.metrics["per_symbol"]) == {"BTC", "ETH"}
+    assert set(result.trades["symbol"]) == {"BTC", "ETH"}
+    assert (result.trades.loc[result.trades["symbol"] == "ETH", "entry_time"] >= other.index[0]).all()
+    final = result.equity["portfolio_value"].iloc[-1]
+    assert final == pytest.approx(1000.0 + result.trades["pnl"].sum(), rel=1e-9)
+    assert len(result.equity) == len(BARS)

@@ -1,0 +1,180 @@
+"""The strategy interface: parameters, output checks, user errors wrapped, registry and code hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.unit.engine.candles import bars_from_closes
+from tradai.engine import (
+    BarArrays,
+    IntParameter,
+    InvalidBars,
+    InvalidParameter,
+    InvalidSettings,
+    Signals,
+    Strategy,
+    StrategyError,
+    StrategyNotFound,
+    backtest,
+)
+from tradai.engine.registry import available_strategies, code_hash, resolve_strategy
+
+BARS = bars_from_closes(np.linspace(100, 120, 50))
+
+
+class Broken(Strategy):
+    """Raises inside user code."""
+
+    name = "broken"
+
+    def signals(self, bars: BarArrays) -> Signals:
+        raise ZeroDivisionError("oops")
+
+
+class ShortOutput(Strategy):
+    """Returns signals shorter than the bars."""
+
+    name = "short_output"
+
+    def signals(self, bars: BarArrays) -> Signals:
+        return Signals(enter_long=np.zeros(3, bool), exit_long=np.zeros(3, bool))
+
+
+class DropsRows(Strategy):
+    """Changes the bars in its DataFrame form."""
+
+    name = "drops_rows"
+
+    def populate_entry_trend(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.iloc[:-1].copy()
+        frame["enter_long"] = 1
+        return frame
+
+
+class Tunable(Strategy):
+    """Declares one parameter."""
+
+    name = "tunable"
+    period = IntParameter(2, 10, 5)
+
+    def signals(self, bars: BarArrays) -> Signals:
+        return Signals(enter_long=np.zeros(len(bars), bool), exit_long=np.zeros(len(bars), bool))
+
+
+@pytest.mark.parametrize("strategy", [Broken, ShortOutput, DropsRows])
+def test_given_faulty_strategy_when_backtested_then_strategy_error(strategy: type[Strategy]) -> None:
+    # Given / When / Then
+    with pytest.raises(StrategyError) as error:
+        backtest(BARS, strategy)
+    assert error.value.code == "STRATEGY_ERROR"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"nope": 1}, "unknown parameter 'nope'"),
+        ({"period": 11}, "outside its range"),
+        ({"period": "x"}, "number"),
+    ],
+)
+def test_given_bad_parameter_when_backtested_then_invalid_parameter(params: dict, message: str) -> None:
+    # Given / When / Then
+    with pytest.raises(InvalidParameter, match=message):
+        backtest(BARS, Tunable, params)
+
+
+def test_given_parameters_when_resolved_then_defaults_fill_and_text_is_coerced() -> None:
+    # Given / When
+    strategy = Tunable({"period": "7"})
+
+    # Then
+    assert strategy.params == {"period": 7}
+    assert Tunable().params == {"period": 5}
+    assert IntParameter(2, 10, 5).grid(5) == [2, 4, 6, 8, 10]
+
+
+def test_given_sma_cross_with_fast_above_slow_when_created_then_invalid_parameter() -> None:
+    with pytest.raises(InvalidParameter, match="fast"):
+        backtest(BARS, "sma_cross", {"fast": 30, "slow": 20})
+
+
+@pytest.mark.parametrize(
+    "bars",
+    [
+        BARS.iloc[::-1],
+        BARS.drop(columns=["volume"]),
+        BARS.iloc[:0],
+        BARS.reset_index(drop=True),
+        BARS.assign(close=np.nan),
+    ],
+    ids=["descending", "missing column", "empty", "no timestamps", "nan price"],
+)
+def test_given_malformed_bars_when_backtested_then_invalid_bars(bars: pd.DataFrame) -> None:
+    with pytest.raises(InvalidBars):
+        backtest(bars, "sma_cross")
+
+
+@pytest.mark.parametrize("settings", [{"capital": -1}, {"leverage": 0.5}, {"fill": "mid"}, {"colour": "red"}])
+def test_given_bad_setting_when_backtested_then_invalid_settings(settings: dict) -> None:
+    with pytest.raises(InvalidSettings):
+        backtest(BARS, "sma_cross", **settings)
+
+
+def test_given_builtins_when_listed_then_all_four_are_found_by_name() -> None:
+    # Given / When
+    names = set(available_strategies())
+
+    # Then
+    assert {"sma_cross", "rsi_reversion", "bollinger_breakout", "PascalStrategy"} <= names
+    assert resolve_strategy("pascalstrategy").version == "2.0.0"
+    with pytest.raises(StrategyNotFound):
+        resolve_strategy("no_such_strategy")
+
+
+def test_given_user_folder_when_resolved_then_its_strategy_is_found_and_hashed(tmp_path: Path) -> None:
+    # Given
+    source = """
+import numpy as np
+from tradai.engine import Strategy, Signals
+
+class Mine(Strategy):
+    name = "mine"
+    def signals(self, bars):
+        return Signals(enter_long=np.zeros(len(bars), bool), exit_long=np.zeros(len(bars), bool))
+"""
+    (tmp_path / "mine.py").write_text(source)
+
+    # When
+    cls = resolve_strategy("mine", tmp_path)
+    result = backtest(BARS, "mine", strategy_path=tmp_path)
+
+    # Then
+    assert cls.name == "mine"
+    assert result.record.code_hash == code_hash(cls)
+    assert len(result.record.code_hash) == 64
+
+
+def test_given_broken_user_file_when_loaded_then_strategy_error_names_the_file(tmp_path: Path) -> None:
+    # Given
+    (tmp_path / "bad.py").write_text("raise RuntimeError('nope')\n")
+
+    # When / Then
+    with pytest.raises(StrategyError, match=r"bad\.py"):
+        resolve_strategy("anything", tmp_path)
+
+
+def test_given_a_run_when_finished_then_record_reproduces_it() -> None:
+    # Given
+    first = backtest(BARS, "sma_cross", {"fast": 3, "slow": 8}, seed=42)
+
+    # When
+    second = backtest(BARS, "sma_cross", first.record.params, **first.record.settings, seed=first.record.seed)
+
+    # Then
+    assert first.record.to_dict() == second.record.to_dict()
+    assert first.record.bars_fingerprint != backtest(BARS * 1.01, "sma_cross").record.bars_fingerprint
+    assert first.metrics == second.metrics or np.isnan(first.metrics["sharpe"])
