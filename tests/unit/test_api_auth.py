@@ -134,3 +134,11 @@ def test_given_auth_off_when_protected_route_called_then_caller_is_local_admin(t
     app = create_app(routers=[router], settings=settings)
     with TestClient(app) as client:
         assert client.post("/api/v1/probe/promote").json() == {"subject": "local"}
+
+
+def test_given_auth_off_when_spec_read_then_no_token_is_asked_for(tmp_path: Path) -> None:
+    app = create_app(routers=[router], settings=Settings(data_dir=tmp_path))
+    with TestClient(app) as client:
+        spec = client.get("/openapi.json").json()
+    assert "securitySchemes" not in spec.get("components", {})
+    assert "security" not in spec["paths"]["/api/v1/probe/read"]["get"]

@@ -137,3 +137,13 @@ def test_given_finished_job_when_cancelled_then_409_and_unchanged(
     assert response.status_code == 409
     assert response.json()["code"] == "INVALID_TRANSITION"
     assert repository.get(job.job_id).status is status
+
+
+@pytest.mark.parametrize("query", ["statuss=FAILED", "=0", "limit=5&debug=1"])
+def test_given_undeclared_query_parameter_when_listed_then_422_naming_it(
+    client: TestClient, query: str
+) -> None:
+    response = client.get(f"/api/v1/backtests?{query}")
+    assert response.status_code == 422
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert "unknown query parameter" in response.json()["detail"]

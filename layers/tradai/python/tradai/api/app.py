@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
@@ -18,6 +18,7 @@ from tradai import __version__
 from tradai.api.errors import ERROR_RESPONSES, install_error_handlers
 from tradai.api.limits import BodySizeLimitMiddleware
 from tradai.api.middleware import HEADER, CorrelationIdMiddleware
+from tradai.api.query_guard import reject_unknown_query_parameters
 from tradai.bootstrap import Container, build_container
 from tradai.observability import configure_logging
 from tradai.settings import Settings, get_settings
@@ -75,6 +76,7 @@ def create_app(
         openapi_url="/openapi.json",
         generate_unique_id_function=_operation_id,
         responses=ERROR_RESPONSES,
+        dependencies=[Depends(reject_unknown_query_parameters)],
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -90,6 +92,25 @@ def create_app(
         expose_headers=[HEADER],
         max_age=86400,
     )
+    if settings.auth_mode == "none":
+        _document_without_auth(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)  # added last: outermost, so every response has the id
     return app
+
+
+def _document_without_auth(app: FastAPI) -> None:
+    """With authentication off, publish a spec that does not ask clients for tokens."""
+    build = app.openapi
+
+    def openapi_without_security() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            spec.get("components", {}).pop("securitySchemes", None)
+            for operations in spec.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.pop("security", None)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi_without_security  # type: ignore[method-assign]

@@ -113,6 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase}
-    for status in (404, 422, 500, 503)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
 }
-"""Declared on every route so the OpenAPI spec documents the error shape."""
+"""Declared on every route: any route can meet these (a bad cursor, auth, a big body, a limit, a store
+outage), and the OpenAPI spec then documents the one error shape they share."""
