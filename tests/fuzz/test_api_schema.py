@@ -11,8 +11,8 @@ from pathlib import Path
 
 import schemathesis
 from fastapi import FastAPI
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tradai.adapters.dev_keys import DevTokenKeys
 from tradai.api.app import create_app

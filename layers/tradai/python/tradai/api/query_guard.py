@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import HTTPConnection
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.requests import HTTPConnection
 
 
 def _declared_query_names(dependant: Any) -> frozenset[str]:
