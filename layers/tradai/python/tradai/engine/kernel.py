@@ -47,7 +47,7 @@ P_SIDE, P_MARGIN, P_UNITS, P_ENTRY, P_BAR, P_FEE, P_BEST, P_TAG, P_CONF = 0, 1, 
 POSITION_FIELDS = 9
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _value(pos: FloatArray, s: int, price: float) -> float:  # pragma: no cover - compiled
     """Return what symbol `s`'s position is worth at `price` (margin plus open pnl)."""
     worth: float = pos[s, P_MARGIN] + pos[s, P_UNITS] * (price - pos[s, P_ENTRY]) * pos[s, P_SIDE]
@@ -105,7 +105,7 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             if np.isnan(o):
                 continue
             # 1. fill orders decided on the previous bar with data, at this open
-            if i >= start:
+            if i >= start and (pend_exit[s] or pend_entry[s] != 0.0):
                 cash, n_trades = _fill(
                     trades, n_trades, pos, s, o, i, pend_bar[s], pend_exit[s], pend_entry[s], cash, last,
                     weights, costs, enter_tag, exit_tag, confidence,
@@ -141,7 +141,7 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
                 pend_entry[s] = -1.0
             pend_bar[s] = i
             if fill_on_close:
-                if i >= start:
+                if i >= start and (pend_exit[s] or pend_entry[s] != 0.0):
                     cash, n_trades = _fill(
                         trades, n_trades, pos, s, close[s, i], i, i, pend_exit[s], pend_entry[s], cash, last,
                         weights, costs, enter_tag, exit_tag, confidence,
@@ -164,7 +164,7 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     return equity, trades[:n_trades].copy(), n_trades, in_market
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fill(  # pragma: no cover - compiled
     trades: FloatArray,
     n_trades: int,
@@ -195,7 +195,7 @@ def _fill(  # pragma: no cover - compiled
     return cash, n_trades
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _risk_exit(  # pragma: no cover - compiled
     pos: FloatArray,
     s: int,
@@ -242,7 +242,7 @@ def _risk_exit(  # pragma: no cover - compiled
     return -1, 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _open(  # pragma: no cover - compiled
     pos: FloatArray,
     s: int,
@@ -281,7 +281,7 @@ def _open(  # pragma: no cover - compiled
     return left
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _close(  # pragma: no cover - compiled
     trades: FloatArray,
     k: int,

@@ -152,7 +152,7 @@ def trade_metrics(trades: FloatArray, bar_seconds: float) -> dict[str, Any]:
     gross_loss = -losses.sum()
     std_pct = float(pct.std(ddof=1)) if count > 1 else math.nan
     held = trades[:, T_EXIT_BAR] - trades[:, T_ENTRY_BAR]
-    streak_win, streak_loss = _streaks(pnl)
+    streak_win, streak_loss = (int(v) for v in _streaks(pnl))
     nan = math.nan
     return {
         "trades_count": count,
@@ -172,7 +172,9 @@ def trade_metrics(trades: FloatArray, bar_seconds: float) -> dict[str, Any]:
     }
 
 
-def _streaks(pnl: FloatArray) -> tuple[int, int]:
+@njit(cache=True, nogil=True)
+def _streaks(pnl: FloatArray) -> tuple[int, int]:  # pragma: no cover - compiled
+    """Return the longest runs of winning and of losing trades."""
     best_win = best_loss = win = loss = 0
     for value in pnl:
         win = win + 1 if value > 0 else 0
@@ -209,14 +211,34 @@ def _value_at_risk(equity: FloatArray, capital: float) -> dict[str, float]:
 
 def _alpha_beta(equity: FloatArray, capital: float, bench: FloatArray, periods: float) -> dict[str, float]:
     """Return beta to buy-and-hold and annualized alpha (risk-free rate 0), and the benchmark return."""
-    returns = simple_returns(equity, capital)
-    bench_return = float(np.prod(1.0 + bench) - 1.0)
-    variance = float(bench.var())
-    if len(bench) < 2 or variance == 0:
-        return {"alpha": math.nan, "beta": math.nan, "benchmark_return": bench_return}
-    beta = float(np.mean((returns - returns.mean()) * (bench - bench.mean()))) / variance
-    alpha = (float(returns.mean()) - beta * float(bench.mean())) * periods
-    return {"alpha": alpha, "beta": beta, "benchmark_return": bench_return}
+    beta, alpha, bench_return = (float(v) for v in _regression(equity, capital, bench))
+    return {"alpha": alpha * periods, "beta": beta, "benchmark_return": bench_return}
+
+
+@njit(cache=True, nogil=True)
+def _regression(
+    equity: FloatArray, capital: float, bench: FloatArray
+) -> tuple[float, float, float]:  # pragma: no cover
+    """Return (beta, per-bar alpha, compounded benchmark return) in one pass; NaN beta/alpha if flat."""
+    n = equity.shape[0]
+    previous = capital
+    sum_r = sum_b = sum_bb = sum_rb = 0.0
+    growth = 1.0
+    for i in range(n):
+        r = equity[i] / previous - 1.0
+        previous = equity[i]
+        b = bench[i]
+        growth *= 1.0 + b
+        sum_r += r
+        sum_b += b
+        sum_bb += b * b
+        sum_rb += r * b
+    mean_r, mean_b = sum_r / n, sum_b / n
+    variance = sum_bb / n - mean_b * mean_b
+    if n < 2 or variance <= 1e-300:
+        return np.nan, np.nan, growth - 1.0
+    beta = (sum_rb / n - mean_r * mean_b) / variance
+    return beta, mean_r - beta * mean_b, growth - 1.0
 
 
 def _per_symbol(trades: FloatArray, symbols: tuple[str, ...]) -> dict[str, dict[str, float]]:

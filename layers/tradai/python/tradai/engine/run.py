@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +30,29 @@ class Market:
     """Validated bars of every symbol, aligned on one time axis, ready for many runs."""
 
     symbols: tuple[str, ...]
-    frames: dict[str, pd.DataFrame]
     arrays: dict[str, BarArrays]
-    index: pd.DatetimeIndex
-    positions: dict[str, npt.NDArray[np.int64] | None]  # row of each symbol bar in `index` (None: same)
+    time: npt.NDArray[np.int64]  # the common axis, ns since epoch UTC
+    positions: dict[str, npt.NDArray[np.int64] | None]  # row of each symbol bar in `time` (None: same)
     prices: tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # open, high, low, close (symbols, bars)
     fingerprint: str
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.time)
+
+    @cached_property
+    def index(self) -> pd.DatetimeIndex:
+        """Return the common axis as a UTC DatetimeIndex."""
+        return pd.DatetimeIndex(self.time.view("M8[ns]"), name="timestamp").tz_localize("UTC")
 
     def window(self, start: int, stop: int) -> Market:
-        """Return the market restricted to bars [start, stop) of the common index."""
-        index = self.index[start:stop]
-        frames = {symbol: frame.loc[index[0] : index[-1]] for symbol, frame in self.frames.items()}
-        return build_market(frames)
+        """Return the market restricted to bars [start, stop) of the common axis."""
+        first, last = self.time[start], self.time[stop - 1]
+        sliced = {}
+        for symbol, bars in self.arrays.items():
+            lo, hi = np.searchsorted(bars.time, first, "left"), np.searchsorted(bars.time, last, "right")
+            if hi > lo:
+                sliced[symbol] = bars.slice(int(lo), int(hi))
+        return _assemble(sliced)
 
 
 def build_market(bars: pd.DataFrame | Mapping[str, pd.DataFrame]) -> Market:
@@ -52,19 +61,21 @@ def build_market(bars: pd.DataFrame | Mapping[str, pd.DataFrame]) -> Market:
     Raises:
         InvalidBars: the bars are malformed.
     """
-    frames = normalize_universe(bars)
-    symbols = tuple(frames)
-    index = common_index(frames) if len(frames) > 1 else pd.DatetimeIndex(frames[symbols[0]].index)
-    arrays = {symbol: BarArrays.from_frame(frame) for symbol, frame in frames.items()}
-    positions: dict[str, npt.NDArray[np.int64] | None] = {}
-    for symbol in symbols:
-        same = len(frames[symbol]) == len(index)
-        positions[symbol] = None if same else index.get_indexer(frames[symbol].index).astype(np.int64)
-    prices = tuple(
-        _stack([getattr(arrays[s], name) for s in symbols], positions, symbols, len(index), np.nan)
+    return _assemble(normalize_universe(bars))
+
+
+def _assemble(arrays: dict[str, BarArrays]) -> Market:
+    symbols = tuple(arrays)
+    time = common_index(arrays)
+    positions: dict[str, npt.NDArray[np.int64] | None] = {
+        s: None if len(arrays[s]) == len(time) else np.searchsorted(time, arrays[s].time).astype(np.int64)
+        for s in symbols
+    }
+    open_, high, low, close = (
+        _stack([getattr(arrays[s], name) for s in symbols], positions, symbols, len(time), np.nan)
         for name in ("open", "high", "low", "close")
     )
-    return Market(symbols, frames, arrays, index, positions, prices, fingerprint(frames))  # type: ignore[arg-type]
+    return Market(symbols, arrays, time, positions, (open_, high, low, close), fingerprint(arrays))
 
 
 def _stack(
@@ -125,9 +136,7 @@ def signal_matrix(market: Market, strategy: Strategy, form: str = "auto") -> Sig
     Raises:
         StrategyError: the strategy failed on some symbol.
     """
-    per_symbol = [
-        compute_signals(strategy, market.arrays[s], market.frames[s], form=form) for s in market.symbols
-    ]
+    per_symbol = [compute_signals(strategy, market.arrays[s], form=form) for s in market.symbols]
     tags: dict[str, int] = {}
     n = len(market)
 
@@ -174,7 +183,7 @@ def simulate(
     market: Market, signals: SignalMatrix, cls: type[Strategy], settings: SimulationSettings, start: int = 0
 ) -> RunArrays:
     """Run the kernel and return its raw output with the context metrics need."""
-    seconds = bar_seconds(settings.timeframe or cls.timeframe, market.index)
+    seconds = bar_seconds(settings.timeframe or cls.timeframe, market.time)
     stoploss, trailing, roi_bars, roi_values = risk_arrays(cls, settings, seconds)
     weights = _weights(market.symbols, settings)
     open_, high, low, close = market.prices
@@ -250,10 +259,18 @@ def equity_frame(run: RunArrays, market: Market) -> pd.DataFrame:
         {
             "portfolio_value": equity,
             "drawdown_percent": (equity / peak - 1.0) * 100.0,
-            "benchmark_price": pd.Series(market.prices[3][0]).ffill().to_numpy(),
+            "benchmark_price": _filled(market.prices[3][0]),
         },
         index=market.index,
     )
+
+
+def _filled(values: FloatArray) -> FloatArray:
+    """Return `values` with gaps (bars a symbol has no data) carrying the last price forward."""
+    if not np.isnan(values).any():
+        return values
+    filled: FloatArray = np.asarray(pd.Series(values).ffill(), dtype=np.float64)
+    return filled
 
 
 def run_backtest(

@@ -40,22 +40,10 @@ class BarArrays:
     def __len__(self) -> int:
         return len(self.close)
 
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> BarArrays:
-        """Return the arrays of a validated OHLCV frame (see `tradai.engine.bars`)."""
-
-        def column(name: str) -> FloatArray:
-            return np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64))
-
-        index = pd.DatetimeIndex(frame.index)
-        return cls(
-            time=index.asi8.copy(),
-            open=column("open"),
-            high=column("high"),
-            low=column("low"),
-            close=column("close"),
-            volume=column("volume"),
-        )
+    def to_frame(self) -> pd.DataFrame:
+        """Return the bars as the DataFrame form receives them: OHLCV columns, UTC timestamp index."""
+        index = pd.DatetimeIndex(self.time.view("M8[ns]"), name="timestamp").tz_localize("UTC")
+        return pd.DataFrame({name: getattr(self, name) for name in _FIELDS[1:]}, index=index)
 
     def slice(self, start: int, stop: int) -> BarArrays:
         """Return the bars in [start, stop)."""
@@ -175,15 +163,12 @@ def resolve_params(cls: type[Strategy], given: Mapping[str, Any]) -> dict[str, A
     }
 
 
-def compute_signals(
-    strategy: Strategy, bars: BarArrays, frame: pd.DataFrame, *, form: str = "auto"
-) -> Signals:
+def compute_signals(strategy: Strategy, bars: BarArrays, *, form: str = "auto") -> Signals:
     """Run a strategy on one symbol's bars and return checked signals.
 
     Args:
         strategy: the strategy instance.
         bars: the bars as arrays (used by the array form).
-        frame: the same bars as a DataFrame (used by the DataFrame form; never mutated).
         form: "auto" (array form when the class has one), "arrays" or "frame".
 
     Returns:
@@ -200,7 +185,7 @@ def compute_signals(
     if not use_arrays and not cls.has_frame_form():
         raise StrategyError(f"strategy {cls.name!r} has no DataFrame form")
     try:
-        raw = strategy.signals(bars) if use_arrays else _frame_signals(strategy, frame)
+        raw = strategy.signals(bars) if use_arrays else _frame_signals(strategy, bars.to_frame())
     except (StrategyError, InvalidParameter):
         raise
     except Exception as error:  # user code may raise anything; the engine reports it as the strategy's fault

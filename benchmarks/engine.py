@@ -1,0 +1,208 @@
+"""Engine speed against vectorbt and backtesting.py, measured in the same run; and the peers' runners.
+
+Run: `.venv/bin/python benchmarks/engine.py [--bars 1000000] [--sweep-bars 100000] [--skip-backtesting]`
+(needs the `bench` dependency group). The parity tests in tests/parity reuse the runners below, so
+the benchmark and the parity check drive the peers the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+START = "2000-01-01"
+
+
+def make_bars(n: int, seed: int = 1, tz: str | None = "UTC") -> pd.DataFrame:
+    """Return `n` hourly random-walk OHLCV bars (open = previous close)."""
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.005, n)))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    return pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, close) * 1.001,
+            "low": np.minimum(open_, close) * 0.999,
+            "close": close,
+            "volume": 1.0,
+        },
+        index=pd.date_range(START, periods=n, freq="h", tz=tz),
+    )
+
+
+def run_tradai(bars: pd.DataFrame, fast: int, slow: int, capital: float = 10_000.0) -> Any:
+    """Backtest sma_cross with TradAI (zero fees, next-open fills)."""
+    from tradai.engine import backtest
+
+    return backtest(bars, "sma_cross", {"fast": fast, "slow": slow}, capital=capital)
+
+
+def run_vectorbt(bars: pd.DataFrame, fast: int, slow: int, capital: float = 10_000.0) -> Any:
+    """Backtest the SMA cross with vectorbt's fastest path: signals shifted one bar, filled at the open."""
+    import vectorbt as vbt
+
+    close = bars["close"]
+    fast_ma = vbt.MA.run(close, fast)
+    slow_ma = vbt.MA.run(close, slow)
+    entries = fast_ma.ma_crossed_above(slow_ma).to_numpy()
+    exits = fast_ma.ma_crossed_below(slow_ma).to_numpy()
+    return vbt.Portfolio.from_signals(
+        close,
+        entries=_shift(entries),
+        exits=_shift(exits),
+        price=bars["open"],
+        init_cash=capital,
+        fees=0.0,
+        size=np.inf,
+        freq="1h",
+    )
+
+
+def _shift(flags: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(flags)
+    out[1:] = flags[:-1]
+    return out
+
+
+def run_backtesting(bars: pd.DataFrame, fast: int, slow: int, capital: float = 10_000.0) -> Any:
+    """Backtest the SMA cross with backtesting.py's FractionalBacktest (fractional units, close at end)."""
+    from backtesting import Strategy
+    from backtesting.lib import FractionalBacktest, crossover
+
+    def sma(values: np.ndarray, n: int) -> np.ndarray:
+        return pd.Series(values).rolling(n).mean().to_numpy()
+
+    class SmaCross(Strategy):
+        def init(self) -> None:
+            self.fast = self.I(sma, self.data.Close, fast)
+            self.slow = self.I(sma, self.data.Close, slow)
+
+        def next(self) -> None:
+            if crossover(self.fast, self.slow):
+                if not self.position:
+                    self.buy()
+            elif crossover(self.slow, self.fast) and self.position:
+                self.position.close()
+
+    data = bars.rename(columns=str.capitalize).tz_localize(None)
+    test = FractionalBacktest(data, SmaCross, cash=capital, commission=0.0, finalize_trades=True)
+    return test.run()  # its tqdm bar goes to stderr: run with 2>/dev/null for a clean table
+
+
+def timed(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """Return the best wall time of `repeat` calls after one warm-up call."""
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def kernel_bars_per_second(bars: pd.DataFrame) -> float:
+    """Return bars/s of the trade kernel alone on precomputed SMA 10/30 signals."""
+    from tradai.engine.config import SimulationSettings
+    from tradai.engine.registry import resolve_strategy
+    from tradai.engine.run import build_market, signal_matrix, simulate
+
+    cls = resolve_strategy("sma_cross")
+    market = build_market(bars)
+    signals = signal_matrix(market, cls({"fast": 10, "slow": 30}))
+    settings = SimulationSettings()
+    return len(bars) / timed(lambda: simulate(market, signals, cls, settings), repeat=5)
+
+
+def sweep_pairs() -> tuple[list[int], list[int]]:
+    """Return the 10 x 10 fast/slow windows of the sweep scenario (100 parameter sets)."""
+    return list(range(5, 25, 2)), list(range(30, 130, 10))
+
+
+def sweep_tradai(bars: pd.DataFrame) -> Any:
+    from tradai.engine import sweep
+
+    fast, slow = sweep_pairs()
+    return sweep(bars, "sma_cross", {"fast": fast, "slow": slow}, metric="total_return")
+
+
+def sweep_vectorbt(bars: pd.DataFrame) -> Any:
+    """vectorbt's own sweep: both MAs for every pair in one call each, one 100-column portfolio."""
+    import vectorbt as vbt
+
+    fast, slow = sweep_pairs()
+    pairs = [(f, s) for f in fast for s in slow]
+    close = bars["close"]
+    fast_ma = vbt.MA.run(close, [f for f, _ in pairs]).ma.to_numpy()
+    slow_ma = vbt.MA.run(close, [s for _, s in pairs]).ma.to_numpy()
+    above = fast_ma > slow_ma
+    below = fast_ma < slow_ma
+    entries = np.zeros_like(above)
+    exits = np.zeros_like(above)
+    entries[2:] = above[1:-1] & ~above[:-2]  # crossed on the previous bar, filled at this open
+    exits[2:] = below[1:-1] & ~below[:-2]
+    portfolio = vbt.Portfolio.from_signals(
+        close, entries, exits, price=bars["open"], init_cash=10_000.0, size=np.inf, freq="1h"
+    )
+    return portfolio.total_return()
+
+
+def first_backtest_seconds(n: int) -> tuple[float, float]:
+    """Return (seconds from first import to result, wall time with interpreter start) of a fresh process."""
+    code = (
+        "import time; t0 = time.perf_counter()\n"
+        "import numpy as np, pandas as pd\n"
+        "from tradai.engine import backtest\n"
+        f"n = {n}; close = 100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.005, n)))\n"
+        "bars = pd.DataFrame({'open': close, 'high': close * 1.001, 'low': close * 0.999, 'close': close,"
+        " 'volume': 1.0}, index=pd.date_range('2000-01-01', periods=n, freq='h', tz='UTC'))\n"
+        "backtest(bars, 'sma_cross')\n"
+        "print(time.perf_counter() - t0)\n"
+    )
+    start = time.perf_counter()
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(output.strip()), time.perf_counter() - start
+
+
+def _row(name: str, seconds: float, bars: int, ours: float | None = None) -> None:
+    ratio = f"  tradai is x{seconds / ours:.1f} faster" if ours else ""
+    print(f"  {name:16}{seconds * 1e3:9.1f} ms {bars / seconds / 1e6:9.2f} M bars/s{ratio}")
+
+
+def main() -> None:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bars", type=int, default=1_000_000)
+    parser.add_argument("--sweep-bars", type=int, default=100_000)
+    parser.add_argument("--skip-backtesting", action="store_true", help="skip backtesting.py (slowest)")
+    args = parser.parse_args()
+
+    aware, naive = make_bars(args.bars), make_bars(args.bars, tz=None)
+    ours = timed(lambda: run_tradai(aware, 10, 30))
+    print(f"SMA 10/30 on {args.bars:,} hourly bars, end to end (best of 3)")
+    _row("tradai", ours, args.bars)
+    _row("vectorbt", timed(lambda: run_vectorbt(naive, 10, 30)), args.bars, ours)
+    if not args.skip_backtesting:
+        _row("backtesting.py", timed(lambda: run_backtesting(naive, 10, 30), repeat=1), args.bars, ours)
+    print(f"  {'kernel alone':16}{kernel_bars_per_second(aware) / 1e6:27.1f} M bars/s")
+
+    small_aware, small_naive = make_bars(args.sweep_bars), make_bars(args.sweep_bars, tz=None)
+    ours = timed(lambda: sweep_tradai(small_aware), repeat=2)
+    theirs = timed(lambda: sweep_vectorbt(small_naive), repeat=2)
+    print(f"Sweep of 100 parameter sets on {args.sweep_bars:,} bars")
+    _row("tradai", ours, args.sweep_bars * 100)
+    _row("vectorbt", theirs, args.sweep_bars * 100, ours)
+
+    inside, wall = first_backtest_seconds(100_000)
+    print("Fresh process, first backtest on 100,000 bars (imports + cached compile + run)")
+    print(f"  {inside:.2f} s from first import to result; {wall:.2f} s including interpreter start")
+
+
+if __name__ == "__main__":
+    main()

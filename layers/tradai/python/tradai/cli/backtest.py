@@ -1,0 +1,286 @@
+"""`tradai backtest`, `tradai sweep` and `tradai walk-forward`: run the engine from the command line.
+
+Heavy modules (pandas, numba, the engine) are imported inside the commands: this module is
+imported by every `tradai` invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STRATEGY = typer.Option(
+    ..., "--strategy", "-s", help="Strategy name (built-in or from TRADAI_STRATEGY_PATH)."
+)
+PARAM = typer.Option(None, "--param", "-p", help="Parameter as NAME=VALUE; repeat for several.")
+DATA = typer.Option(
+    None, "--data", help="CSV of bars: a date/time column and open, high, low, close, volume."
+)
+SYMBOL = typer.Option(None, "--symbol", help="Symbol in the market data store, e.g. BTC/USDT.")
+TIMEFRAME = typer.Option(None, "--timeframe", help="Bar length like 1h (default: the strategy's).")
+START = typer.Option(None, "--start", help="First day (YYYY-MM-DD) of data from the store.")
+END = typer.Option(None, "--end", help="Last day (YYYY-MM-DD) of data from the store.")
+CAPITAL = typer.Option(10_000.0, "--capital", help="Starting capital.")
+FEES = typer.Option("0", "--fees", help="Fee per side: a fraction (0.001) or basis points (10bps).")
+SLIPPAGE = typer.Option(0.0, "--slippage", help="Adverse price move per fill, as a fraction.")
+FILL = typer.Option("open", "--fill", help="Fill at the next bar's 'open' or the signal bar's 'close'.")
+JSON = typer.Option(False, "--json", help="Print one JSON object on stdout instead of tables.")
+RANGE = typer.Option(
+    None, "--range", "-r", help="Values to try as NAME=V1,V2,... (default: declared ranges)."
+)
+METRIC = typer.Option("sharpe", "--metric", help="Metric to rank by.")
+
+
+def backtest(
+    strategy: str = STRATEGY,
+    param: list[str] | None = PARAM,
+    data: Path | None = DATA,
+    symbol: str | None = SYMBOL,
+    timeframe: str | None = TIMEFRAME,
+    start: str | None = START,
+    end: str | None = END,
+    capital: float = CAPITAL,
+    fees: str = FEES,
+    slippage: float = SLIPPAGE,
+    fill: str = FILL,
+    as_json: bool = JSON,
+) -> None:
+    """Backtest a strategy on bars from a CSV file (or, later, the market data store)."""
+    with _errors():
+        from tradai.engine import backtest as run
+
+        bars = _bars(data, symbol, start, end)
+        settings = _settings(capital, fees, slippage, fill, timeframe)
+        with _progress(as_json) as progress:
+            result = run(
+                bars, strategy, _params(param), strategy_path=_strategy_path(), progress=progress, **settings
+            )
+        if as_json:
+            typer.echo(json.dumps(result.to_dict()))
+        else:
+            _print_metrics(f"{result.record.strategy} {result.record.strategy_version}", result.metrics)
+
+
+def sweep(
+    strategy: str = STRATEGY,
+    value_range: list[str] | None = RANGE,
+    param: list[str] | None = PARAM,
+    method: str = typer.Option("grid", "--method", help="grid or random."),
+    samples: int = typer.Option(50, "--samples", help="Random draws (method random)."),
+    points: int = typer.Option(5, "--points", help="Grid points per declared range (no --range)."),
+    metric: str = METRIC,
+    top: int = typer.Option(10, "--top", help="Rows of the ranked table to show."),
+    seed: int = typer.Option(0, "--seed", help="Seed of random search."),
+    data: Path | None = DATA,
+    symbol: str | None = SYMBOL,
+    timeframe: str | None = TIMEFRAME,
+    start: str | None = START,
+    end: str | None = END,
+    capital: float = CAPITAL,
+    fees: str = FEES,
+    as_json: bool = JSON,
+) -> None:
+    """Backtest many parameter sets in parallel and rank them by a metric."""
+    with _errors():
+        from tradai.engine import sweep as run
+
+        bars = _bars(data, symbol, start, end)
+        with _progress(as_json) as progress:
+            result = run(
+                bars, strategy, _space(value_range), method=method, samples=samples, points=points,
+                metric=metric, params=_params(param), seed=seed, strategy_path=_strategy_path(),
+                progress=progress, **_settings(capital, fees, 0.0, "open", timeframe),
+            )  # fmt: skip
+        if as_json:
+            typer.echo(
+                json.dumps(_table_json(result.table, {"best_params": result.best_params, "metric": metric}))
+            )
+        else:
+            _print_table(f"sweep ranked by {metric}", result.table.head(top))
+
+
+def walk_forward(
+    strategy: str = STRATEGY,
+    value_range: list[str] | None = RANGE,
+    windows: int = typer.Option(5, "--windows", help="Out-of-sample windows."),
+    train_fraction: float = typer.Option(
+        0.7, "--train-fraction", help="Share of bars in the first training window."
+    ),
+    anchored: bool = typer.Option(False, "--anchored", help="Always train from the first bar."),
+    metric: str = METRIC,
+    points: int = typer.Option(5, "--points", help="Grid points per declared range (no --range)."),
+    data: Path | None = DATA,
+    symbol: str | None = SYMBOL,
+    timeframe: str | None = TIMEFRAME,
+    start: str | None = START,
+    end: str | None = END,
+    capital: float = CAPITAL,
+    fees: str = FEES,
+    as_json: bool = JSON,
+) -> None:
+    """Optimize in-sample, trade out-of-sample, window after window; report the stitched result."""
+    with _errors():
+        from tradai.engine import walk_forward as run
+        from tradai.engine.result import json_safe
+
+        bars = _bars(data, symbol, start, end)
+        with _progress(as_json) as progress:
+            result = run(
+                bars, strategy, _space(value_range), windows=windows, train_fraction=train_fraction,
+                anchored=anchored, metric=metric, points=points, strategy_path=_strategy_path(),
+                progress=progress, **_settings(capital, fees, 0.0, "open", timeframe),
+            )  # fmt: skip
+        if as_json:
+            extra = {
+                "metrics": json_safe(result.metrics),
+                "efficiency_ratio": json_safe(result.efficiency_ratio),
+            }
+            typer.echo(json.dumps(_table_json(result.windows, extra)))
+        else:
+            _print_table("walk-forward windows", result.windows)
+            _print_metrics(f"out-of-sample (efficiency ratio {result.efficiency_ratio:.2f})", result.metrics)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the backtest, sweep and walk-forward commands to the `tradai` app."""
+    app.command()(backtest)
+    app.command()(sweep)
+    app.command("walk-forward")(walk_forward)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn TradAI errors into one line on stderr and exit code 2, never a traceback."""
+    from tradai.domain.errors import TradaiError
+
+    try:
+        yield
+    except TradaiError as error:
+        typer.echo(f"error [{error.code}]: {error.detail}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[float, str], None]]:
+    """Yield a progress callback drawing a rich bar on stderr (nothing when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True,
+        disable=quiet or not console.is_terminal,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("starting", total=1.0)
+        yield lambda fraction, message: bar.update(task, completed=fraction, description=message)
+
+
+def _bars(data: Path | None, symbol: str | None, start: str | None, end: str | None) -> pd.DataFrame:
+    from tradai.domain.errors import InvalidInput
+
+    if data is not None:
+        from tradai.engine.csv_bars import read_bars_csv
+
+        bars = read_bars_csv(data)
+        if start or end:
+            bars = bars.loc[start:end]
+            if bars.empty:
+                raise InvalidInput(f"no bars between {start or 'the start'} and {end or 'the end'}")
+        return bars
+    if symbol is not None:
+        raise InvalidInput("market data store not available yet: pass the bars with --data FILE.csv")
+    raise InvalidInput("give the bars with --data FILE.csv (or --symbol with --start/--end)")
+
+
+def _settings(capital: float, fees: str, slippage: float, fill: str, timeframe: str | None) -> dict[str, Any]:
+    from tradai.engine.errors import InvalidSettings
+
+    text = fees.strip().lower()
+    try:
+        fraction = float(text[:-3]) / 10_000 if text.endswith("bps") else float(text)
+    except ValueError:
+        raise InvalidSettings(
+            f"--fees must be a fraction like 0.001 or bps like 10bps, got {fees!r}"
+        ) from None
+    settings: dict[str, Any] = {"capital": capital, "fees": fraction, "slippage": slippage, "fill": fill}
+    if timeframe:
+        settings["timeframe"] = timeframe
+    return settings
+
+
+def _params(items: list[str] | None) -> dict[str, str]:
+    return dict(_pair(item) for item in items or [])
+
+
+def _space(items: list[str] | None) -> dict[str, list[str]] | None:
+    if not items:
+        return None
+    return {name: [v for v in values.split(",") if v.strip()] for name, values in map(_pair, items)}
+
+
+def _pair(item: str) -> tuple[str, str]:
+    from tradai.engine.errors import InvalidParameter
+
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip():
+        raise InvalidParameter(f"expected NAME=VALUE, got {item!r}")
+    return name.strip(), value.strip()
+
+
+def _strategy_path() -> Path | None:
+    from tradai.settings import get_settings
+
+    path: Path | None = getattr(
+        get_settings(), "strategy_path", None
+    )  # TRADAI_STRATEGY_PATH, when configured
+    return path
+
+
+def _scalar_items(metrics: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(key, value) for key, value in metrics.items() if not isinstance(value, dict)]
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:,.6g}"
+    return str(value)
+
+
+def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in _scalar_items(metrics):
+        table.add_row(key, _format(value))
+    Console().print(table)
+
+
+def _print_table(title: str, frame: pd.DataFrame) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_format(value) for value in row))
+    Console().print(table)
+
+
+def _table_json(frame: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
+    from tradai.engine.result import json_safe
+
+    rows = json.loads(frame.to_json(orient="records", date_format="iso"))
+    return {**json_safe(extra), "results": rows}

@@ -1,0 +1,153 @@
+"""The backtest, sweep and walk-forward commands on CSV files: JSON out, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tests.unit.engine.candles import bars_from_closes
+from tradai.cli import backtest as backtest_cli
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    backtest_cli.register(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def csv_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(4).normal(0, 0.01, 600)))
+    bars = bars_from_closes(closes, spread=0.002)
+    path = tmp_path_factory.mktemp("bars") / "bars.csv"
+    bars.rename(columns=str.upper).rename_axis("Timestamp").to_csv(path)
+    return path
+
+
+def test_given_csv_when_backtest_json_then_one_object_with_metrics_and_trade_count(
+    app: typer.Typer, csv_file: Path
+) -> None:
+    # When
+    result = RUNNER.invoke(
+        app, ["backtest", "-s", "sma_cross", "-p", "fast=5", "-p", "slow=20", "--data", str(csv_file),
+              "--fees", "10bps", "--json"],
+    )  # fmt: skip
+
+    # Then
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["trades_count"] > 0
+    assert {"sharpe", "max_drawdown", "total_fees", "probabilistic_sharpe"} <= set(body["metrics"])
+    assert body["metrics"]["total_fees"] > 0
+    assert body["reproducibility"]["params"] == {"fast": 5, "slow": 20, "allow_short": False}
+
+
+def test_given_csv_when_backtest_table_then_metrics_are_printed(app: typer.Typer, csv_file: Path) -> None:
+    # When
+    result = RUNNER.invoke(app, ["backtest", "-s", "rsi_reversion", "--data", str(csv_file)])
+
+    # Then
+    assert result.exit_code == 0, result.output
+    assert "total_return" in result.stdout
+
+
+def test_given_csv_when_sweep_json_then_ranked_results(app: typer.Typer, csv_file: Path) -> None:
+    # When
+    result = RUNNER.invoke(
+        app, ["sweep", "-s", "sma_cross", "-r", "fast=3,5,8", "-r", "slow=20,30", "--metric", "total_return",
+              "--data", str(csv_file), "--json"],
+    )  # fmt: skip
+
+    # Then
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert len(body["results"]) == 6
+    returns = [row["total_return"] for row in body["results"]]
+    assert returns == sorted(returns, reverse=True)
+
+
+def test_given_csv_when_walk_forward_json_then_windows_and_efficiency(
+    app: typer.Typer, csv_file: Path
+) -> None:
+    # When
+    result = RUNNER.invoke(
+        app, ["walk-forward", "-s", "sma_cross", "-r", "fast=3,5", "-r", "slow=20,30", "--windows", "2",
+              "--data", str(csv_file), "--json"],
+    )  # fmt: skip
+
+    # Then
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert len(body["results"]) == 2
+    assert "efficiency_ratio" in body
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-s", "nope"], "unknown strategy"),
+        (["-s", "sma_cross", "-p", "colour=red"], "unknown parameter"),
+        (["-s", "sma_cross", "-p", "fast=0"], "outside its range"),
+        (["-s", "sma_cross", "--start", "2030-01-01"], "no bars"),
+        (["-s", "sma_cross", "--fees", "cheap"], "--fees"),
+    ],
+)
+def test_given_bad_input_when_backtest_then_one_line_error_and_nonzero_exit(
+    app: typer.Typer, csv_file: Path, args: list[str], message: str
+) -> None:
+    # When
+    result = RUNNER.invoke(app, ["backtest", *args, "--data", str(csv_file)])
+
+    # Then
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "date,open,high,low,close,volume\n2024-01-02,1,1,1,1,1\n2024-01-01,1,1,1,1,1\n",
+            "strictly increasing",
+        ),
+        ("date,open,high,low\n2024-01-01,1,1,1\n", "missing column"),
+        ("date,open,high,low,close,volume\nyesterday,1,1,1,1,1\n", "cannot read times"),
+        ("", "not a readable CSV"),
+    ],
+    ids=["non-monotonic", "missing columns", "bad dates", "empty file"],
+)
+def test_given_malformed_csv_when_backtest_then_one_line_error(
+    app: typer.Typer, tmp_path: Path, content: str, message: str
+) -> None:
+    # Given
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+
+    # When
+    result = RUNNER.invoke(app, ["backtest", "-s", "sma_cross", "--data", str(path)])
+
+    # Then
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_given_symbol_when_backtest_then_store_not_available_error(app: typer.Typer) -> None:
+    # When
+    result = RUNNER.invoke(
+        app, ["backtest", "-s", "sma_cross", "--symbol", "BTC/USDT", "--start", "2024-01-01"]
+    )
+
+    # Then
+    assert result.exit_code == 2
+    assert "market data store not available yet" in result.stderr
