@@ -47,14 +47,14 @@ P_SIDE, P_MARGIN, P_UNITS, P_ENTRY, P_BAR, P_FEE, P_BEST, P_TAG, P_CONF = 0, 1, 
 POSITION_FIELDS = 9
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _value(pos: FloatArray, s: int, price: float) -> float:  # pragma: no cover - compiled
     """Return what symbol `s`'s position is worth at `price` (margin plus open pnl)."""
     worth: float = pos[s, P_MARGIN] + pos[s, P_UNITS] * (price - pos[s, P_ENTRY]) * pos[s, P_SIDE]
     return worth
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def simulate(  # pragma: no cover - compiled; one flat loop is the point
     open_: FloatArray,
     high: FloatArray,
@@ -98,6 +98,7 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     pend_exit = np.zeros(n_sym, dtype=np.bool_)
     pend_entry = np.zeros(n_sym)
     pend_bar = np.zeros(n_sym, dtype=np.int64)
+    guarded = leverage > 1.0 or not np.isnan(stoploss) or not np.isnan(trailing) or roi_bars.shape[0] > 0
 
     for i in range(n_bar):
         for s in range(n_sym):
@@ -105,49 +106,55 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             if np.isnan(o):
                 continue
             # 1. fill orders decided on the previous bar with data, at this open
-            if i >= start and (pend_exit[s] or pend_entry[s] != 0.0):
-                cash, n_trades = _fill(
-                    trades, n_trades, pos, s, o, i, pend_bar[s], pend_exit[s], pend_entry[s], cash, last,
-                    weights, costs, enter_tag, exit_tag, confidence,
-                )  # fmt: skip
-            pend_exit[s] = False
-            pend_entry[s] = 0.0
+            if pend_exit[s] or pend_entry[s] != 0.0:
+                if i >= start:
+                    cash, n_trades = _fill(
+                        trades, n_trades, pos, s, o, i, pend_bar[s], pend_exit[s], pend_entry[s], cash, last,
+                        weights, costs, enter_tag, exit_tag, confidence,
+                    )  # fmt: skip
+                pend_exit[s] = False
+                pend_entry[s] = 0.0
             # 2. stops and take profit against this bar's range
-            if pos[s, P_SIDE] != 0.0:
+            sd = pos[s, P_SIDE]
+            # a long at leverage 1 with no stop or target can only leave by signal: skip the checks
+            if sd < 0 or (sd > 0 and guarded):
                 reason, price = _risk_exit(
                     pos, s, i, o, high[s, i], low[s, i], leverage, stoploss, trailing, roi_bars, roi_values
                 )
                 if reason >= 0:
                     if reason != EXIT_LIQUIDATION:
-                        price = price * (1.0 - slippage * pos[s, P_SIDE])
+                        price = price * (1.0 - slippage * sd)
                     cash += _close(trades, n_trades, pos, s, price, i, fee, reason, -1)
                     n_trades += 1
+                    sd = 0.0
             last[s] = close[s, i]
             # 3. signals of this bar: decide orders (filled now at the close, or at the next open)
-            sd = pos[s, P_SIDE]
+            order_exit = False
+            order_entry = 0.0
             if sd > 0:
                 if exit_long[s, i]:
-                    pend_exit[s] = True
+                    order_exit = True
                     if enter_short[s, i] and not exit_short[s, i]:
-                        pend_entry[s] = -1.0
+                        order_entry = -1.0
             elif sd < 0:
                 if exit_short[s, i]:
-                    pend_exit[s] = True
+                    order_exit = True
                     if enter_long[s, i] and not exit_long[s, i]:
-                        pend_entry[s] = 1.0
+                        order_entry = 1.0
             elif enter_long[s, i] and not exit_long[s, i]:
-                pend_entry[s] = 1.0
+                order_entry = 1.0
             elif enter_short[s, i] and not exit_short[s, i]:
-                pend_entry[s] = -1.0
-            pend_bar[s] = i
-            if fill_on_close:
-                if i >= start and (pend_exit[s] or pend_entry[s] != 0.0):
+                order_entry = -1.0
+            if order_exit or order_entry != 0.0:
+                if not fill_on_close:
+                    pend_exit[s] = order_exit
+                    pend_entry[s] = order_entry
+                    pend_bar[s] = i
+                elif i >= start:
                     cash, n_trades = _fill(
-                        trades, n_trades, pos, s, close[s, i], i, i, pend_exit[s], pend_entry[s], cash, last,
+                        trades, n_trades, pos, s, close[s, i], i, i, order_exit, order_entry, cash, last,
                         weights, costs, enter_tag, exit_tag, confidence,
                     )  # fmt: skip
-                pend_exit[s] = False
-                pend_entry[s] = 0.0
         # 4. mark to market at the close; close what is still open after the last bar
         value = cash
         holding = False
@@ -164,7 +171,7 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     return equity, trades[:n_trades].copy(), n_trades, in_market
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _fill(  # pragma: no cover - compiled
     trades: FloatArray,
     n_trades: int,
@@ -195,7 +202,7 @@ def _fill(  # pragma: no cover - compiled
     return cash, n_trades
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _risk_exit(  # pragma: no cover - compiled
     pos: FloatArray,
     s: int,
@@ -242,7 +249,7 @@ def _risk_exit(  # pragma: no cover - compiled
     return -1, 0.0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _open(  # pragma: no cover - compiled
     pos: FloatArray,
     s: int,
@@ -281,7 +288,7 @@ def _open(  # pragma: no cover - compiled
     return left
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _close(  # pragma: no cover - compiled
     trades: FloatArray,
     k: int,

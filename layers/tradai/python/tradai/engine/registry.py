@@ -93,8 +93,17 @@ def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None 
     )
 
 
+_HASHES: dict[type[Strategy], str] = {}  # reading and hashing source costs more than a small backtest
+
+
 def code_hash(cls: type[Strategy]) -> str:
     """Return a sha256 of the class's source (of its file when the source cannot be isolated)."""
+    if cls not in _HASHES:
+        _HASHES[cls] = _source_hash(cls)
+    return _HASHES[cls]
+
+
+def _source_hash(cls: type[Strategy]) -> str:
     try:
         source = inspect.getsource(cls).encode()
     except (OSError, TypeError):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -44,17 +46,28 @@ class BacktestResult:
 
     Attributes:
         metrics: metric name -> value (see docs/metrics.md).
-        trades: one row per closed trade (entry_time, exit_time, symbol, side, entry_price,
-            exit_price, size, pnl, pnl_pct, fees, enter_tag, exit_tag, exit_reason, confidence).
-        equity: per bar: portfolio_value, drawdown_percent, benchmark_price; indexed by timestamp.
         record: what reproduces the run.
+        trades: one row per closed trade (entry_time, exit_time, symbol, side, entry_price,
+            exit_price, size, pnl, pnl_pct, fees, enter_tag, exit_tag, exit_reason, confidence,
+            entry_bar, exit_bar); built on first access.
+        equity: per bar: portfolio_value, drawdown_percent, benchmark_price; indexed by timestamp;
+            built on first access (a sweep's thousand runs never pay for frames nobody reads).
     """
 
     metrics: dict[str, Any]
-    trades: pd.DataFrame
-    equity: pd.DataFrame
     record: Reproducibility
-    extra: dict[str, Any] = field(default_factory=dict)
+    build_trades: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+    build_equity: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Return the trades table."""
+        return self.build_trades()
+
+    @cached_property
+    def equity(self) -> pd.DataFrame:
+        """Return the equity curve."""
+        return self.build_equity()
 
     def to_dict(self) -> dict[str, Any]:
         """Return metrics, record and trade count as JSON-ready data (non-finite numbers as null)."""

@@ -298,8 +298,6 @@ def run_backtest(
     report(0.8, "computing metrics")
     result = BacktestResult(
         metrics=compute_metrics(run),
-        trades=trades_frame(run, market.index, signals.tags),
-        equity=equity_frame(run, market),
         record=Reproducibility(
             strategy=cls.name,
             strategy_version=cls.version,
@@ -310,6 +308,8 @@ def run_backtest(
             bars_fingerprint=market.fingerprint,
             seed=config.seed,
         ),
+        build_trades=lambda: trades_frame(run, market.index, signals.tags),
+        build_equity=lambda: equity_frame(run, market),
     )
     report(1.0, "done")
     return result
