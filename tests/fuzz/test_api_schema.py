@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.fakes import FakeMarketBars
 from tradai.adapters.dev_keys import DevTokenKeys
 from tradai.api.app import create_app
 from tradai.api.local import ROUTERS
@@ -25,7 +26,9 @@ EXAMPLES_PER_OPERATION = 25
 
 def build_app(auth: str) -> FastAPI:
     app_settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix=f"tradai-fuzz-{auth}-")), auth=auth)
-    return create_app(routers=ROUTERS, settings=app_settings, container=build_container(app_settings))
+    container = build_container(app_settings)
+    container.market_bars = FakeMarketBars()  # stored bars, so submissions can get past validation
+    return create_app(routers=ROUTERS, settings=app_settings, container=container)
 
 
 open_app = build_app("none")

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.fakes import FakeMarketBars
+from tradai.adapters.engine_catalog import EngineStrategyCatalog
 from tradai.adapters.file_blobs import FileBlobStore
 from tradai.adapters.local_job_bus import LocalJobBus
 from tradai.adapters.sqlite_store import SqliteDocumentStore
@@ -45,6 +47,8 @@ def container(tmp_path: Path) -> Container:
         blobs=FileBlobStore(tmp_path / "blobs"),
         executor=RecordingExecutor(),
         job_bus=LocalJobBus(),
+        strategies=EngineStrategyCatalog(),
+        market_bars=FakeMarketBars(),
     )
 
 

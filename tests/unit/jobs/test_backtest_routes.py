@@ -147,3 +147,12 @@ def test_given_undeclared_query_parameter_when_listed_then_422_naming_it(
     assert response.status_code == 422
     assert response.json()["code"] == "VALIDATION_ERROR"
     assert "unknown query parameter" in response.json()["detail"]
+
+
+def test_given_path_served_by_two_routes_when_wrong_method_then_405_allow_lists_both(
+    client: TestClient,
+) -> None:
+    response = client.request("PUT", "/api/v1/backtests")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradai.adapters.local_job_bus import LocalJobBus
-from tradai.ports import BlobStore, ConnectionSender, DocumentStore, HealthProbe, JobExecutor
+from tradai.ports import (
+    BlobStore,
+    ConnectionSender,
+    DocumentStore,
+    HealthProbe,
+    JobExecutor,
+    MarketBars,
+    StrategyCatalog,
+)
 from tradai.services.auth import Authenticator
 from tradai.settings import Settings
 
@@ -29,6 +37,10 @@ class Container:
     """Runs backtest jobs; None in processes that only read (e.g. a Lambda without the executor)."""
     job_bus: LocalJobBus | None = None
     """Fans job changes out to local WebSocket watchers; None in AWS (DynamoDB Streams do it)."""
+    strategies: StrategyCatalog | None = None
+    """The strategies backtests may use."""
+    market_bars: MarketBars | None = None
+    """Stored OHLCV bars; None until a market-data store is configured."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -39,8 +51,11 @@ class Container:
 
 def build_container(settings: Settings) -> Container:
     """Build the container for `settings.runtime`."""
+    from tradai.adapters.engine_catalog import EngineStrategyCatalog
+
     container = _aws_container(settings) if settings.runtime == "aws" else _local_container(settings)
     container.authenticator = build_authenticator(settings)
+    container.strategies = EngineStrategyCatalog(settings.strategy_path)
     return container
 
 

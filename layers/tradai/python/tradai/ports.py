@@ -7,9 +7,11 @@ contract suite in `tests/contract`. Services see only these Protocols.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
+from tradai.domain.strategies import StrategyInfo
 
 
 @runtime_checkable
@@ -153,3 +155,23 @@ class ConnectionSender(Protocol):
 
     def close(self, connection_id: str) -> None:
         """Close the connection (normal closure); closing a gone connection is not an error."""
+
+
+class StrategyCatalog(Protocol):
+    """What strategies exist and which parameters they take (the engine's registry locally)."""
+
+    def describe(self, name: str) -> StrategyInfo:
+        """Return a strategy's public description. Raises `UnknownStrategy`."""
+
+    def resolve_parameters(self, name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Return the full parameter set (defaults filled in). Raises `InvalidInput` for bad values."""
+
+
+class MarketBars(Protocol):
+    """OHLCV bars for backtests (the market-data store)."""
+
+    def coverage(self, *, exchange: str, symbol: str, timeframe: str) -> tuple[datetime, datetime] | None:
+        """Return the first and last stored bar times, or None when nothing is stored."""
+
+    def read_bars(self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime) -> Any:
+        """Return the bars in [start, end] as a DataFrame indexed by UTC time (open/high/low/close/volume)."""

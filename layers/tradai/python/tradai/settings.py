@@ -6,6 +6,7 @@ This is the only module that reads the environment; everything else receives a
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".tradai")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    strategy_path: Path | None = Field(default=None, description="A folder of user strategy files (*.py).")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=256,
+        description="Backtest jobs run at once (local).",
+    )
 
     # HTTP surface
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])

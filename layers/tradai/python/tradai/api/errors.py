@@ -7,6 +7,7 @@ validation) get the same shape with their own codes.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -87,12 +88,25 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(status, error.detail, error.code, headers)
 
 
-async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    headers = dict(error.headers or {})
     if error.status_code == 404 and detail == "Not Found":
         detail = "No route matches this path"
-    return error_response(error.status_code, detail, headers=dict(error.headers or {}))
+    if error.status_code == 405:
+        # Starlette lists only the first matching route's methods; a path served by several routes
+        # (GET and POST /api/v1/backtests) must list them all.
+        headers["Allow"] = ", ".join(_methods_for(request))
+    return error_response(error.status_code, detail, headers=headers)
+
+
+def _methods_for(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
 
 
 async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:

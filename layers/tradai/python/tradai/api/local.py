@@ -8,26 +8,47 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
 from tradai.api.routers import backtests, health, ws
-from tradai.settings import get_settings
+from tradai.bootstrap import Container
+from tradai.services.job_repository import JobRepository
+from tradai.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 ROUTERS = [health.router, backtests.router, ws.router]
+BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = app.state.settings
-    container = app.state.container_provider()  # open the stores now, not on the first request
+    settings: Settings = app.state.settings
+    container: Container = app.state.container_provider()  # open the stores now, not on the first request
+    executor = ProcessJobExecutor(
+        settings=settings,
+        jobs=JobRepository(container.store),
+        bus=container.job_bus,
+        workers=settings.workers,
+        runner=BACKTEST_RUNNER,
+    )
+    container.executor = executor
+    container.extra_probes["executor"] = executor
+    executor.start()
     log.info(
         "TradAI serving on the local runtime",
-        extra={"data_dir": str(settings.data_dir.resolve()), "store": container.store.name},
+        extra={
+            "data_dir": str(settings.data_dir.resolve()),
+            "store": container.store.name,
+            "workers": settings.workers,
+        },
     )
     if settings.auth_mode == "none":
         log.warning("authentication is off (TRADAI_AUTH=none): anyone who can reach this server can use it")
-    yield
+    try:
+        yield
+    finally:
+        executor.stop()
 
 
 def create_local_app() -> FastAPI:

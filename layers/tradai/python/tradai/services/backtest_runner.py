@@ -1,0 +1,186 @@
+"""Run one backtest job in a worker: read bars, run the engine in the requested mode, store the results.
+
+Imported only inside worker processes (and Fargate tasks), so the engine's numba, pandas and numpy
+never load in the API server's request path.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from tradai.domain.backtest_spec import BacktestSpec
+from tradai.domain.errors import Unavailable
+from tradai.domain.jobs import BacktestJob
+from tradai.services.job_worker import JobOutcome, JobReporter
+from tradai.services.series import extreme_preserving_indices
+
+if TYPE_CHECKING:
+    from tradai.bootstrap import Container
+
+HEADLINE_METRICS = (
+    "total_return",
+    "sharpe_ratio",
+    "max_drawdown",
+    "trades_count",
+    "win_rate",
+    "profit_factor",
+)
+EQUITY_PREVIEW_POINTS = 2000
+MAX_TRADE_EVENTS = 500
+_LOADING_SHARE = 0.05  # of the progress bar, for reading bars
+
+
+def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOutcome:
+    """Run `job` and return its outcome; progress goes through `reporter`."""
+    import tradai.engine as engine
+    from tradai.engine.result import json_safe
+
+    spec = BacktestSpec.model_validate(job.request)
+    bars = _load_bars(spec, reporter, container)
+
+    def progress(fraction: float, message: str) -> None:
+        share = _LOADING_SHARE + (1 - _LOADING_SHARE) * fraction
+        reporter.progress(int(share * 1000), 1000, message=message)
+
+    settings: dict[str, Any] = {
+        "capital": spec.capital,
+        "fees": spec.fees,
+        "slippage": spec.slippage,
+        "leverage": spec.leverage,
+        "timeframe": spec.timeframe,
+    }
+    name, params = spec.strategy_config.name, dict(spec.strategy_config.parameters)
+    extras: dict[str, Any] = {}
+    if spec.mode == "sweep":
+        swept = engine.sweep(
+            bars,
+            name,
+            spec.parameter_space,
+            metric=spec.objective,
+            seed=spec.seed,
+            progress=progress,
+            **settings,
+        )
+        params = swept.best_params
+        extras["sweep"] = {"metric": swept.metric, "skipped": swept.skipped, "table": _records(swept.table)}
+    result = engine.backtest(
+        bars, name, params, progress=None if spec.mode == "sweep" else progress, seed=spec.seed, **settings
+    )
+    metrics, equity, trades = result.metrics, result.equity, result.trades
+    if spec.mode == "walk_forward":
+        windows = spec.walk_forward
+        walked = engine.walk_forward(
+            bars,
+            name,
+            spec.parameter_space,
+            windows=windows.windows if windows else 5,
+            train_fraction=windows.train_fraction if windows else 0.7,
+            anchored=windows.anchored if windows else False,
+            metric=spec.objective,
+            seed=spec.seed,
+            progress=progress,
+            **settings,
+        )
+        metrics, equity, trades = walked.metrics, walked.equity, walked.trades
+        extras["walk_forward"] = {
+            "efficiency_ratio": walked.efficiency_ratio,
+            "windows": _records(walked.windows),
+        }
+    if spec.mode == "monte_carlo":
+        simulated = engine.monte_carlo(
+            result, simulations=spec.simulations, seed=spec.seed, progress=progress
+        )
+        extras["monte_carlo"] = {
+            "total_return": {str(p): v for p, v in simulated.total_return.items()},
+            "max_drawdown": {str(p): v for p, v in simulated.max_drawdown.items()},
+            "prob_sharpe_positive": simulated.prob_sharpe_positive,
+            "prob_loss": simulated.prob_loss,
+            "simulations": simulated.simulations,
+            "seed": simulated.seed,
+        }
+    for trade in _records(trades)[-MAX_TRADE_EVENTS:]:
+        reporter.trade(trade)
+    artifacts = _store_artifacts(job.job_id, container, json_safe(metrics), equity, trades, json_safe(extras))
+    summary = {name: metrics.get(name) for name in HEADLINE_METRICS} | {
+        "final_value": metrics.get("final_value")
+    }
+    return JobOutcome(
+        result=json_safe(summary),
+        reproducibility=json_safe(result.record.to_dict() | {"request": job.request}),
+        artifacts=artifacts,
+        message=f"Completed: {int(metrics.get('trades_count', 0))} trades",
+    )
+
+
+def _load_bars(spec: BacktestSpec, reporter: JobReporter, container: Container) -> dict[str, pd.DataFrame]:
+    if container.market_bars is None:
+        raise Unavailable("the market-data store is not available to this worker")
+    symbols = spec.symbols or []
+    bars: dict[str, pd.DataFrame] = {}
+    for position, symbol in enumerate(symbols):
+        reporter.progress(
+            int(_LOADING_SHARE * 1000 * position / max(len(symbols), 1)),
+            1000,
+            message=f"Loading {symbol} bars",
+        )
+        bars[symbol] = container.market_bars.read_bars(
+            exchange=spec.exchange,
+            symbol=symbol,
+            timeframe=spec.timeframe,
+            start=spec.date_range.start,
+            end=spec.date_range.end,
+        )
+    return bars
+
+
+def _store_artifacts(
+    job_id: str,
+    container: Container,
+    metrics: dict[str, Any],
+    equity: pd.DataFrame,
+    trades: pd.DataFrame,
+    extras: dict[str, Any],
+) -> dict[str, str]:
+    prefix = f"backtests/{job_id}"
+    artifacts = {
+        "metrics": f"{prefix}/metrics.json",
+        "trades": f"{prefix}/trades.json",
+        "equity": f"{prefix}/equity.npz",
+        "equity_preview": f"{prefix}/equity_preview.json",
+    }
+    blobs = container.blobs
+    blobs.put(artifacts["metrics"], _json({"metrics": metrics, **extras}), content_type="application/json")
+    blobs.put(artifacts["trades"], _json(_records(trades)), content_type="application/json")
+    blobs.put(artifacts["equity"], _equity_npz(equity), content_type="application/octet-stream")
+    blobs.put(artifacts["equity_preview"], _json(_equity_points(equity)), content_type="application/json")
+    return artifacts
+
+
+def _equity_points(equity: pd.DataFrame, max_points: int = EQUITY_PREVIEW_POINTS) -> list[dict[str, Any]]:
+    values = equity["portfolio_value"].to_numpy(dtype=np.float64)
+    kept = equity.iloc[extreme_preserving_indices(values, max_points)]
+    return _records(kept.reset_index(names="timestamp"))
+
+
+def _equity_npz(equity: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    index = pd.DatetimeIndex(equity.index)
+    columns: dict[str, Any] = {column: equity[column].to_numpy(dtype=np.float64) for column in equity.columns}
+    columns["timestamp_ms"] = (index.asi8 // 1_000_000).astype(np.int64)
+    np.savez_compressed(buffer, **columns)
+    return buffer.getvalue()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows: times as ISO 8601 UTC with Z, NaN as null."""
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", date_format="iso", date_unit="s"))
+    return rows
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, default=str).encode()

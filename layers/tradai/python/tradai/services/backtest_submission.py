@@ -1,0 +1,171 @@
+"""Submit a backtest job: validate it, store it (idempotently), hand it to the executor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tradai.domain.backtest_spec import BacktestSpec
+from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, Unavailable
+from tradai.domain.jobs import BacktestJob
+from tradai.domain.store import ItemAbsent, Key, Put, Record
+from tradai.domain.strategies import UnknownStrategy
+from tradai.ports import DocumentStore, JobExecutor, MarketBars, StrategyCatalog
+from tradai.services.job_repository import JobRepository
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+class InvalidDateRange(InvalidInput):
+    """The date range is empty or reversed."""
+
+    code = "INVALID_DATE_RANGE"
+
+
+class NoMarketData(InvalidInput):
+    """No stored bars cover the requested symbols and range."""
+
+    code = "NO_MARKET_DATA"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The Idempotency-Key was already used for a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The job a submission stands for, and whether this call created it."""
+
+    job: BacktestJob
+    created: bool
+
+
+def submit_backtest(
+    *,
+    store: DocumentStore,
+    catalog: StrategyCatalog,
+    bars: MarketBars | None,
+    executor: JobExecutor | None,
+    spec: BacktestSpec,
+    owner: str,
+    idempotency_key: str | None,
+    now: datetime,
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+) -> Submission:
+    """Check a backtest request against the strategies and the stored data, then queue it.
+
+    A repeated `idempotency_key` (per owner, for 24 h) returns the job of the first call.
+
+    Raises:
+        InvalidDateRange: start is not before end.
+        UnknownStrategy: no such strategy or version.
+        InvalidStrategyParameters: a parameter value is invalid.
+        NoMarketData: a symbol has no stored bars in the range.
+        IdempotencyKeyReused: the key came with a different request.
+    """
+    jobs = JobRepository(store)
+    request_hash = _fingerprint(spec)
+    if idempotency_key:
+        replay = _replay(store, jobs, owner, idempotency_key, request_hash)
+        if replay is not None:
+            return Submission(replay, created=False)
+    resolved = _validated(spec, catalog, bars)
+    job = BacktestJob(
+        job_id=new_id(),
+        owner=owner,
+        strategy_name=resolved.strategy_config.name,
+        strategy_version=resolved.strategy_config.version or "",
+        request=resolved.model_dump(mode="json"),
+        created_at=now,
+        updated_at=now,
+        message="Queued",
+    )
+    operations: list[Put] = [jobs.create_operation(job)]
+    if idempotency_key:
+        operations.append(
+            Put(
+                Record(
+                    _idempotency_key(owner, idempotency_key),
+                    {"job_id": job.job_id, "request_hash": request_hash},
+                    expires_at=int((now + IDEMPOTENCY_TTL).timestamp()),
+                ),
+                condition=ItemAbsent(),
+            )
+        )
+    try:
+        store.transact(operations)
+    except ConditionFailed:
+        # A concurrent retry with the same key won the race: answer with its job.
+        replay = _replay(store, jobs, owner, idempotency_key or "", request_hash)
+        if replay is None:
+            raise
+        return Submission(replay, created=False)
+    if executor is not None:
+        executor.submit(job.job_id)
+    return Submission(job, created=True)
+
+
+def _validated(spec: BacktestSpec, catalog: StrategyCatalog, bars: MarketBars | None) -> BacktestSpec:
+    if spec.date_range.start >= spec.date_range.end:
+        raise InvalidDateRange("date_range.start must be before date_range.end")
+    config = spec.strategy_config
+    info = catalog.describe(config.name)
+    if config.version is not None and config.version != info.version:
+        raise UnknownStrategy(f"strategy {info.name!r} has version {info.version}, not {config.version}")
+    parameters = catalog.resolve_parameters(info.name, config.parameters)
+    unknown = sorted(set(spec.parameter_space or {}) - set(info.parameters))
+    if unknown:
+        raise InvalidInput(f"parameter_space names unknown parameters: {', '.join(unknown)}")
+    symbols = spec.symbols or list(info.pairs)
+    if not symbols:
+        raise InvalidInput(f"strategy {info.name!r} has no default pairs; give symbols")
+    _require_data(bars, spec, symbols)
+    return spec.model_copy(
+        update={
+            "strategy_config": config.model_copy(
+                update={"name": info.name, "version": info.version, "parameters": parameters}
+            ),
+            "symbols": symbols,
+        }
+    )
+
+
+def _require_data(bars: MarketBars | None, spec: BacktestSpec, symbols: list[str]) -> None:
+    if bars is None:
+        raise Unavailable("the market-data store is not available in this runtime")
+    missing = []
+    for symbol in symbols:
+        coverage = bars.coverage(exchange=spec.exchange, symbol=symbol, timeframe=spec.timeframe)
+        if coverage is None or coverage[1] < spec.date_range.start or coverage[0] > spec.date_range.end:
+            missing.append(symbol)
+    if missing:
+        raise NoMarketData(
+            f"no {spec.timeframe} bars stored on {spec.exchange} for {', '.join(missing)} "
+            f"between {spec.date_range.start.isoformat()} and {spec.date_range.end.isoformat()}"
+        )
+
+
+def _idempotency_key(owner: str, key: str) -> Key:
+    digest = hashlib.sha256(owner.encode() + b"\0" + key.encode()).hexdigest()
+    return Key(f"IDEMPOTENCY#{digest}", "BACKTEST")
+
+
+def _replay(
+    store: DocumentStore, jobs: JobRepository, owner: str, key: str, request_hash: str
+) -> BacktestJob | None:
+    record = store.get(_idempotency_key(owner, key))
+    if record is None:
+        return None
+    if record.data.get("request_hash") != request_hash:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+    return jobs.get(str(record.data["job_id"]))
+
+
+def _fingerprint(spec: BacktestSpec) -> str:
+    return hashlib.sha256(json.dumps(spec.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()

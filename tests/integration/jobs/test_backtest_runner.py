@@ -1,0 +1,118 @@
+"""The backtest runner in-process: each mode runs the engine and leaves results and artifacts behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.fakes import FakeMarketBars
+from tests.unit.jobs.conftest import new_job
+from tradai.adapters.engine_catalog import EngineStrategyCatalog
+from tradai.adapters.file_blobs import FileBlobStore
+from tradai.adapters.sqlite_store import SqliteDocumentStore
+from tradai.bootstrap import Container
+from tradai.domain.backtest_spec import BacktestSpec
+from tradai.domain.clock import utc_now
+from tradai.domain.jobs import JobStatus
+from tradai.services import backtest_runner
+from tradai.services.job_repository import JobRepository
+from tradai.services.job_worker import JobReporter
+from tradai.settings import Settings
+
+SPEC: dict[str, Any] = {
+    "strategy_config": {"name": "sma_cross", "version": "1.0.0", "parameters": {"fast": 5, "slow": 20}},
+    "date_range": {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"},
+    "symbols": ["BTC/USDT:USDT"],
+    "fees": 0.0005,
+}
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+
+    def put(self, item: tuple[str, dict[str, Any]]) -> None:
+        self.items.append(item)
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Container:
+    return Container(
+        settings=Settings(data_dir=tmp_path),
+        store=SqliteDocumentStore(tmp_path / "store.sqlite3"),
+        blobs=FileBlobStore(tmp_path / "blobs"),
+        strategies=EngineStrategyCatalog(),
+        market_bars=FakeMarketBars(),
+    )
+
+
+def run_mode(container: Container, **changes: Any) -> tuple[Any, ListSink, str]:
+    spec = BacktestSpec.model_validate({**SPEC, **changes})
+    jobs = JobRepository(container.store)
+    job = new_job(request=spec.model_dump(mode="json"))
+    jobs.create(job)
+    jobs.transition(job.job_id, JobStatus.RUNNING, at=utc_now())
+    sink = ListSink()
+    reporter = JobReporter(job_id=job.job_id, jobs=jobs, events=sink)
+    return backtest_runner.run(jobs.get(job.job_id), reporter, container), sink, job.job_id
+
+
+def test_given_single_run_when_run_then_headline_metrics_artifacts_and_events(container: Container) -> None:
+    # When
+    outcome, sink, job_id = run_mode(container)
+
+    # Then the summary has the seed's headline metrics
+    assert set(backtest_runner.HEADLINE_METRICS) <= set(outcome.result)
+    assert outcome.result["trades_count"] > 0
+    assert outcome.reproducibility["strategy"] == "sma_cross"
+    assert outcome.reproducibility["params"]["fast"] == 5
+    assert outcome.reproducibility["bars_fingerprint"]
+
+    # And the artifacts are readable: full metrics, trades, a small equity preview, the full curve
+    blobs = container.blobs
+    metrics = json.loads(blobs.get(outcome.artifacts["metrics"]))["metrics"]
+    trades = json.loads(blobs.get(outcome.artifacts["trades"]))
+    preview = json.loads(blobs.get(outcome.artifacts["equity_preview"]))
+    assert metrics["trades_count"] == outcome.result["trades_count"] == len(trades)
+    assert trades[0]["entry_time"].endswith("Z")
+    assert {"timestamp", "portfolio_value", "drawdown_percent", "benchmark_price"} <= set(preview[0])
+    with np.load(__import__("io").BytesIO(blobs.get(outcome.artifacts["equity"]))) as full:
+        assert len(full["portfolio_value"]) == len(full["timestamp_ms"]) >= len(preview)
+        assert full["portfolio_value"][-1] == pytest.approx(metrics["final_value"])
+
+    # And watchers saw progress and the trades
+    progress = [message for _, message in sink.items if "type" not in message]
+    assert max(message["progress"]["current"] for message in progress) == 1000
+    assert sum(1 for _, message in sink.items if message.get("type") == "trade") == len(trades)
+    assert {owner for owner, _ in sink.items} == {job_id}
+
+
+def test_given_sweep_when_run_then_ranked_table_and_best_params(container: Container) -> None:
+    outcome, _, _ = run_mode(container, mode="sweep", parameter_space={"fast": [3, 5, 8], "slow": [20, 30]})
+    extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))
+    assert len(extras["sweep"]["table"]) == 6
+    assert outcome.reproducibility["params"]["fast"] in (3, 5, 8)
+
+
+def test_given_walk_forward_when_run_then_windows_and_efficiency(container: Container) -> None:
+    outcome, _, _ = run_mode(
+        container,
+        mode="walk_forward",
+        parameter_space={"fast": [3, 5], "slow": [20, 30]},
+        walk_forward={"windows": 3, "train_fraction": 0.5},
+    )
+    extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))
+    assert len(extras["walk_forward"]["windows"]) == 3
+    assert "efficiency_ratio" in extras["walk_forward"]
+
+
+def test_given_monte_carlo_when_run_then_percentiles_and_probabilities(container: Container) -> None:
+    outcome, _, _ = run_mode(container, mode="monte_carlo", simulations=200, seed=3)
+    extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))["monte_carlo"]
+    assert [float(p) for p in extras["total_return"]] == [5.0, 25.0, 50.0, 75.0, 95.0]
+    assert 0 <= extras["prob_sharpe_positive"] <= 1
+    assert extras["simulations"] == 200
