@@ -44,6 +44,11 @@ class Market:
         """Return the common axis as a UTC DatetimeIndex."""
         return pd.DatetimeIndex(self.time.view("M8[ns]"), name="timestamp").tz_localize("UTC")
 
+    @cached_property
+    def benchmark_returns(self) -> FloatArray:
+        """Return per-bar returns of buy-and-hold (computed once, shared by every run on this market)."""
+        return _benchmark_returns(self.prices[3])
+
     def window(self, start: int, stop: int) -> Market:
         """Return the market restricted to bars [start, stop) of the common axis."""
         first, last = self.time[start], self.time[stop - 1]
@@ -200,7 +205,7 @@ def simulate(
         in_market=int(in_market),
         capital=settings.capital,
         bar_seconds=seconds,
-        benchmark_returns=_benchmark_returns(close),
+        benchmark_returns=market.benchmark_returns,
         symbols=market.symbols,
     )
 

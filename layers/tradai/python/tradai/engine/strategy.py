@@ -22,7 +22,6 @@ from tradai.engine.parameters import Parameter
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-SIGNAL_COLUMNS = ("enter_long", "exit_long", "enter_short", "exit_short")
 INTERFACE_VERSION = 1
 
 
