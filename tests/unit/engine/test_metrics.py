@@ -142,3 +142,31 @@ def test_given_trade_list_when_measured_then_streaks_sqn_and_profit_factor_match
     assert metrics["win_rate"] == pytest.approx(0.5)
     assert metrics["sqn"] == pytest.approx(math.sqrt(6) * pct.mean() / pct.std(ddof=1))  # 0.9567
     assert metrics["avg_holding_hours"] == 1.0
+
+
+def test_given_half_position_size_when_one_trade_then_half_the_cash_is_committed() -> None:
+    # Given: 50% of 1000 at 100 buys 5 units; +10 per unit
+    bars, strategy = bars_from_rows(WINNER), scripted(WINNER)
+
+    # When
+    result = backtest(bars, strategy, capital=1000.0, position_size=0.5)
+
+    # Then
+    assert result.trades.iloc[0]["size"] == pytest.approx(5.0)
+    assert result.metrics["final_value"] == pytest.approx(1050.0)
+    assert result.trades.iloc[0]["pnl_pct"] == pytest.approx(0.1)
+
+
+def test_given_two_symbols_and_weights_when_both_enter_then_each_gets_its_share() -> None:
+    # Given: the same bars for two symbols, weights 3:1 of 1000
+    bars, strategy = bars_from_rows(WINNER), scripted(WINNER)
+
+    # When
+    result = backtest({"A": bars, "B": bars}, strategy, capital=1000.0, allocation={"A": 3.0, "B": 1.0})
+
+    # Then: 750 and 250 at 100 -> 7.5 and 2.5 units, each +10%
+    sizes = result.trades.set_index("symbol")["size"]
+    assert sizes["A"] == pytest.approx(7.5)
+    assert sizes["B"] == pytest.approx(2.5)
+    assert result.metrics["final_value"] == pytest.approx(1100.0)
+    assert result.metrics["per_symbol"]["A"]["pnl"] == pytest.approx(75.0)
