@@ -1,6 +1,6 @@
-"""Lambda for `/api/v1/backtests` routes."""
+"""Lambda for `/api/v1/backtests` routes: jobs and their results."""
 
-from tradai.api.routers import backtests
+from tradai.api.routers import backtest_results, backtests
 from tradai.lambda_runtime import http_handler
 
-lambda_handler = http_handler([backtests.router])
+lambda_handler = http_handler([backtests.router, backtest_results.router])

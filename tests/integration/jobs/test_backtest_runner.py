@@ -67,6 +67,7 @@ def test_given_single_run_when_run_then_headline_metrics_artifacts_and_events(co
 
     # Then the summary has the seed's headline metrics
     assert set(backtest_runner.HEADLINE_METRICS) <= set(outcome.result)
+    assert all(outcome.result[name] is not None for name in backtest_runner.HEADLINE_METRICS)
     assert outcome.result["trades_count"] > 0
     assert outcome.reproducibility["strategy"] == "sma_cross"
     assert outcome.reproducibility["params"]["fast"] == 5

@@ -10,14 +10,14 @@ from fastapi import FastAPI
 
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import backtests, health, ws
+from tradai.api.routers import backtest_results, backtests, health, ws
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [health.router, backtests.router, ws.router]
+ROUTERS = [health.router, backtests.router, backtest_results.router, ws.router]
 BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 
 

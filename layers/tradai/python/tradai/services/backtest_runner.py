@@ -30,7 +30,7 @@ HEADLINE_METRICS = (
     "win_rate",
     "profit_factor",
 )
-EQUITY_PREVIEW_POINTS = 2000
+EQUITY_PREVIEW_POINTS = 5000
 MAX_TRADE_EVENTS = 500
 _LOADING_SHARE = 0.05  # of the progress bar, for reading bars
 
@@ -103,6 +103,7 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
             "simulations": simulated.simulations,
             "seed": simulated.seed,
         }
+    metrics = _with_seed_names(metrics)
     for trade in _records(trades)[-MAX_TRADE_EVENTS:]:
         reporter.trade(trade)
     artifacts = _store_artifacts(job.job_id, container, json_safe(metrics), equity, trades, json_safe(extras))
@@ -115,6 +116,11 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
         artifacts=artifacts,
         message=f"Completed: {int(metrics.get('trades_count', 0))} trades",
     )
+
+
+def _with_seed_names(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Add the names seed 001 clients read (`sharpe_ratio`, `trades`) beside the engine's own."""
+    return {**metrics, "sharpe_ratio": metrics.get("sharpe"), "trades": metrics.get("trades_count")}
 
 
 def _load_bars(spec: BacktestSpec, reporter: JobReporter, container: Container) -> dict[str, pd.DataFrame]:
@@ -162,7 +168,7 @@ def _store_artifacts(
 
 
 def _equity_points(equity: pd.DataFrame, max_points: int = EQUITY_PREVIEW_POINTS) -> list[dict[str, Any]]:
-    values = equity["portfolio_value"].to_numpy(dtype=np.float64)
+    values = equity["portfolio_value"].to_numpy(dtype=np.float64).tolist()
     kept = equity.iloc[extreme_preserving_indices(values, max_points)]
     return _records(kept.reset_index(names="timestamp"))
 

@@ -120,3 +120,40 @@ class BacktestCreated(BaseModel):
     job_id: str
     status: JobStatus
     created_at: datetime
+
+
+class EquityPoint(BaseModel):
+    """One point of the equity curve."""
+
+    model_config = ConfigDict(extra="allow")
+
+    timestamp: datetime
+    portfolio_value: float
+    drawdown_percent: float
+    benchmark_price: float | None = None
+
+
+class EquityCurve(BaseModel):
+    """The equity curve, downsampled to `max_points` with peaks and troughs kept."""
+
+    equity_curve: list[EquityPoint]
+
+
+class ChartLinks(BaseModel):
+    """Where the report's charts are served (SVG)."""
+
+    equity_curve_url: str
+    drawdown_url: str
+
+
+class ReportData(BaseModel):
+    """Everything a report shows: summary, every metric, a page of trades, charts, mode extras."""
+
+    summary: dict[str, Any]
+    metrics: dict[str, Any]
+    trades: list[dict[str, Any]]
+    trades_total: int
+    charts: ChartLinks
+    extras: dict[str, Any] = Field(
+        default_factory=dict, description="sweep table, walk-forward windows, Monte Carlo"
+    )
