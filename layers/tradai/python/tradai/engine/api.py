@@ -20,6 +20,7 @@ def backtest(
     *,
     strategy_path: Path | None = None,
     progress: Progress | None = None,
+    form: str = "auto",
     **settings: Any,
 ) -> BacktestResult:
     """Backtest a strategy on OHLCV bars.
@@ -31,6 +32,7 @@ def backtest(
         params: parameter values; undeclared ones take their defaults.
         strategy_path: the user strategies folder (the TRADAI_STRATEGY_PATH setting).
         progress: called with (fraction done, message) as the run advances.
+        form: "auto" (the array form when the strategy has one), "arrays" or "frame" (DataFrame form).
         **settings: SimulationSettings fields: capital, fees (fraction) or fees_bps, slippage,
             leverage, position_size, fill ("open"/"close"), allocation, stoploss, take_profit,
             trailing_stop, minimal_roi, timeframe, seed.
@@ -45,4 +47,6 @@ def backtest(
         InvalidBars: malformed bars.
         StrategyError: the strategy's code failed or returned unusable signals.
     """
-    return run_backtest(bars, strategy, params, strategy_path=strategy_path, progress=progress, **settings)
+    return run_backtest(
+        bars, strategy, params, strategy_path=strategy_path, progress=progress, form=form, **settings
+    )
