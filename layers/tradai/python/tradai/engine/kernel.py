@@ -100,7 +100,14 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     pend_bar = np.zeros(n_sym, dtype=np.int64)
     guarded = leverage > 1.0 or not np.isnan(stoploss) or not np.isnan(trailing) or roi_bars.shape[0] > 0
 
-    for i in range(n_bar):
+    idle = True  # no position and no pending order anywhere
+    i = 0
+    while i < n_bar:
+        if idle and not _any_entry(enter_long, enter_short, i):
+            # nothing can happen before the next entry signal: the equity is the cash until then
+            equity[i] = cash
+            i += 1
+            continue
         for s in range(n_sym):
             o = open_[s, i]
             if np.isnan(o):
@@ -158,17 +165,32 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
         # 4. mark to market at the close; close what is still open after the last bar
         value = cash
         holding = False
+        idle = True
         for s in range(n_sym):
             if pos[s, P_SIDE] != 0.0:
                 holding = True
+                idle = False
                 value += _value(pos, s, last[s])
                 if i == n_bar - 1:
                     cash += _close(trades, n_trades, pos, s, last[s], i, fee, EXIT_END_OF_DATA, -1)
                     n_trades += 1
+            idle = idle and not (pend_exit[s] or pend_entry[s] != 0.0)
         if holding:
             in_market += 1
         equity[i] = cash if i == n_bar - 1 else value
+        i += 1
     return equity, trades[:n_trades].copy(), n_trades, in_market
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _any_entry(
+    enter_long: npt.NDArray[np.bool_], enter_short: npt.NDArray[np.bool_], i: int
+) -> bool:  # pragma: no cover - compiled
+    """Tell whether any symbol has an entry signal on bar `i`."""
+    for s in range(enter_long.shape[0]):  # noqa: SIM110 - a plain loop compiles tightest in numba
+        if enter_long[s, i] or enter_short[s, i]:
+            return True
+    return False
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")

@@ -148,13 +148,24 @@ def signal_matrix(market: Market, strategy: Strategy, form: str = "auto") -> Sig
     def stack(values: list[npt.NDArray[Any]], fill: Any) -> npt.NDArray[Any]:
         return _stack(values, market.positions, market.symbols, n, fill)
 
-    def codes(
-        getter: Callable[[Signals], npt.NDArray[np.object_] | None], signals: Signals
+    def optional(
+        getter: Callable[[Signals], npt.NDArray[Any] | None],
+        fill: Any,
+        convert: Callable[[npt.NDArray[Any]], npt.NDArray[Any]],
     ) -> npt.NDArray[Any]:
-        raw = getter(signals)
-        length = len(signals.enter_long)
-        if raw is None:
-            return np.full(length, -1, dtype=np.int32)
+        """Stack an optional column; when no symbol has it, a zero-memory broadcast of `fill`."""
+        columns = [getter(sig) for sig in per_symbol]
+        if all(column is None for column in columns):
+            return np.broadcast_to(fill, (len(per_symbol), n))
+        return stack(
+            [
+                np.full(len(sig.enter_long), fill) if c is None else convert(c)
+                for sig, c in zip(per_symbol, columns, strict=True)
+            ],
+            fill,
+        )
+
+    def codes(raw: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return np.array([_tag_code(tags, value) for value in raw], dtype=np.int32)
 
     def flags(name: str) -> npt.NDArray[np.bool_]:
@@ -165,15 +176,9 @@ def signal_matrix(market: Market, strategy: Strategy, form: str = "auto") -> Sig
         exit_long=flags("exit_long"),
         enter_short=flags("enter_short"),
         exit_short=flags("exit_short"),
-        enter_tag=stack([codes(lambda x: x.enter_tag, sig) for sig in per_symbol], -1),
-        exit_tag=stack([codes(lambda x: x.exit_tag, sig) for sig in per_symbol], -1),
-        confidence=stack(
-            [
-                sig.confidence if sig.confidence is not None else np.full(len(sig.enter_long), np.nan)
-                for sig in per_symbol
-            ],
-            np.nan,
-        ),
+        enter_tag=optional(lambda x: x.enter_tag, np.int32(-1), codes),
+        exit_tag=optional(lambda x: x.exit_tag, np.int32(-1), codes),
+        confidence=optional(lambda x: x.confidence, np.float64(np.nan), lambda c: c),
         tags=tuple(tags),
     )
 
