@@ -1,0 +1,36 @@
+# CDK targets, included by the Makefile (`include cdk/cdk.mk`); uses its UV, PYTHON, VENV, BIN, STAMP.
+# `make synth` works offline once the layer's wheels are cached in build/layer (first run: PyPI).
+
+CDK := node_modules/.bin/cdk
+CDK_ENV ?= dev
+CDK_STAMP := $(VENV)/.cdk-synced
+# Node 20 is what this machine has; jsii prints a banner for it on every call otherwise.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+
+.PHONY: cdk-setup layer synth cdk-test deploy cdk-diff
+
+# --inexact: keep whatever other groups `make setup` installed (it syncs without --group cdk).
+$(CDK_STAMP): $(STAMP)
+	$(UV) sync --locked --inexact --python $(PYTHON) --all-extras --group cdk
+	@touch $@
+
+$(CDK): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+cdk-setup: $(CDK_STAMP) $(CDK) ## Install the cdk dependency group and the aws-cdk CLI (npm ci)
+
+layer: cdk-setup ## Prepare the Lambda layer folder (tradai + aarch64 wheels) without Docker
+	$(BIN)/python -m cdk.layer_build
+
+synth: cdk-setup ## Synthesize every stack of CDK_ENV (default dev) into cdk.out, offline, cdk-nag on
+	$(CDK) synth --quiet -c env=$(CDK_ENV)
+
+cdk-test: cdk-setup ## Infrastructure tests: template assertions, cdk-nag, cfn-lint
+	$(BIN)/pytest tests/infrastructure
+
+cdk-diff: cdk-setup ## Diff CDK_ENV's stacks against the deployed ones (needs AWS credentials)
+	$(CDK) diff --all -c env=$(CDK_ENV)
+
+deploy: cdk-setup ## Deploy every stack of CDK_ENV (needs AWS credentials; see docs/deploy.md)
+	$(CDK) deploy --all -c env=$(CDK_ENV)
