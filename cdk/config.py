@@ -1,0 +1,104 @@
+"""Per-environment settings of the app, read from cdk.json's `environments` context block."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Environment, RemovalPolicy
+from aws_cdk.aws_logs import RetentionDays
+
+from cdk.constants import CONTEXT_ENVIRONMENT, CONTEXT_ENVIRONMENTS, DEFAULT_ENVIRONMENT
+
+_RETENTION = {
+    7: RetentionDays.ONE_WEEK,
+    14: RetentionDays.TWO_WEEKS,
+    30: RetentionDays.ONE_MONTH,
+    90: RetentionDays.THREE_MONTHS,
+    180: RetentionDays.SIX_MONTHS,
+    365: RetentionDays.ONE_YEAR,
+}
+PLACEHOLDER_ACCOUNT = "000000000000"
+"""cdk.json ships this account; `cdk deploy` then uses the account of the caller's credentials."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Everything that differs between dev, staging and prod."""
+
+    name: str
+    account: str | None
+    region: str
+    availability_zones: tuple[str, ...]
+    """Explicit AZs so the VPC needs no AWS lookup at synth (synth runs offline)."""
+    nat_gateways: int
+    log_retention_days: int
+    removal_policy: str
+    """`destroy` (dev: `cdk destroy` cleans up) or `retain` (staging, prod keep data)."""
+    cors_origins: tuple[str, ...]
+    callback_urls: tuple[str, ...]
+    """Where the SPA's hosted-UI sign-in returns (the Amplify app's URLs)."""
+    cognito_domain_prefix: str
+    """The Cognito hosted domain prefix (global per region): the token endpoint's host."""
+    mfa_required: bool
+    custom_domain: str | None = None
+    """API custom domain, not wired yet (issue 10 leaves it for a later step)."""
+
+    @property
+    def env(self) -> Environment:
+        """The CDK environment the stacks deploy to."""
+        return Environment(account=self.account, region=self.region)
+
+    @property
+    def removal(self) -> RemovalPolicy:
+        """The removal policy of data-holding resources."""
+        return RemovalPolicy.DESTROY if self.removal_policy == "destroy" else RemovalPolicy.RETAIN
+
+    @property
+    def log_retention(self) -> RetentionDays:
+        """Log group retention as the CDK enum."""
+        return _RETENTION[self.log_retention_days]
+
+    @property
+    def is_production(self) -> bool:
+        """Prod gets deletion protection and no open CORS."""
+        return self.name == "prod"
+
+
+def load_config(context: Mapping[str, Any], *, default_account: str | None = None) -> EnvironmentConfig:
+    """Build the config of the environment named by the `env` context value (default `dev`).
+
+    Args:
+        context: The app's context: `env` and the `environments` mapping of cdk.json.
+        default_account: The caller's account (CDK_DEFAULT_ACCOUNT) used when cdk.json holds the
+            placeholder account.
+
+    Raises:
+        ValueError: The environment is not defined in cdk.json, or prod allows any CORS origin.
+    """
+    name = str(context.get(CONTEXT_ENVIRONMENT) or DEFAULT_ENVIRONMENT)
+    environments: Mapping[str, Mapping[str, Any]] = context.get(CONTEXT_ENVIRONMENTS) or {}
+    if name not in environments:
+        raise ValueError(f"unknown environment {name!r}; cdk.json defines {sorted(environments)}")
+    raw = environments[name]
+    account = str(raw["account"])
+    config = EnvironmentConfig(
+        name=name,
+        account=default_account if account == PLACEHOLDER_ACCOUNT else account,
+        region=str(raw["region"]),
+        availability_zones=tuple(raw["availability_zones"]),
+        nat_gateways=int(raw["nat_gateways"]),
+        log_retention_days=int(raw["log_retention_days"]),
+        removal_policy=str(raw["removal_policy"]),
+        cors_origins=tuple(raw["cors_origins"]),
+        callback_urls=tuple(raw["callback_urls"]),
+        cognito_domain_prefix=str(raw["cognito_domain_prefix"]),
+        mfa_required=bool(raw["mfa_required"]),
+        custom_domain=raw.get("custom_domain") or None,
+    )
+    if config.log_retention_days not in _RETENTION:
+        raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION)}")
+    if config.is_production and "*" in config.cors_origins:
+        raise ValueError("prod must list explicit CORS origins (seed 001: only dev allows '*')")
+    return config

@@ -1,0 +1,127 @@
+"""Names, sizes and limits of the CDK app; constructs and stacks take every literal from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_lambda as lambda_
+
+SERVICE = "tradai"
+STACKS = ("persistent", "foundation", "compute", "edge")
+DEFAULT_ENVIRONMENT = "dev"
+CONTEXT_ENVIRONMENT = "env"
+"""`cdk deploy --all -c env=staging` picks the environment block of cdk.json's `environments`."""
+CONTEXT_ENVIRONMENTS = "environments"
+CONTEXT_LAYER_DIR = "layer_dir"
+"""Context key of an already prepared layer folder (tests pass a stub; `make synth` builds the real one)."""
+
+# --- Lambda ------------------------------------------------------------------------------------
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_12
+LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
+LAYER_PYTHON_VERSION = "3.12"
+LAYER_PLATFORM = "manylinux2014_aarch64"
+"""pip's `--platform` for the layer's wheels; must match LAMBDA_ARCHITECTURE and LAMBDA_RUNTIME."""
+LAMBDA_HANDLER = "handler.lambda_handler"
+LAMBDA_ALIAS = "live"
+"""The alias API Gateway invokes: a published version, so SnapStart snapshots apply."""
+POWERTOOLS_SERVICE_NAME = "tradai"
+
+HEALTH_FUNCTION = "health"
+"""Folder under functions/ and the construct id of the health Lambda."""
+HEALTH_MEMORY_MB = 256
+HEALTH_TIMEOUT = Duration.seconds(10)
+
+BACKTESTS_FUNCTION = "backtests"
+BACKTESTS_MEMORY_MB = 512
+BACKTESTS_TIMEOUT = Duration.seconds(25)
+"""Below the HTTP API's 30 s integration limit, so the client gets the function's own error."""
+
+# --- HTTP API ----------------------------------------------------------------------------------
+API_PREFIX = "/api/v1"
+HEALTH_PATH = f"{API_PREFIX}/health"
+BACKTESTS_PATH = f"{API_PREFIX}/backtests"
+THROTTLE_RATE_LIMIT = 100
+"""Default requests per second of every route (seed 001, "Rate Limiting")."""
+THROTTLE_BURST_LIMIT = 200
+BACKTEST_SUBMIT_RATE_LIMIT = 10
+"""`POST /api/v1/backtests` only (seed 001), as a route setting of the `$default` stage."""
+BACKTEST_SUBMIT_BURST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP API route of seed 001's route table and the function (folder name) serving it."""
+
+    method: str
+    path: str
+    function: str
+    public: bool = False
+    throttle: tuple[int, int] | None = None
+    """`(rate, burst)` instead of the stage default."""
+
+
+ROUTES = (
+    Route("GET", HEALTH_PATH, HEALTH_FUNCTION, public=True),
+    Route(
+        "POST",
+        BACKTESTS_PATH,
+        BACKTESTS_FUNCTION,
+        throttle=(BACKTEST_SUBMIT_RATE_LIMIT, BACKTEST_SUBMIT_BURST_LIMIT),
+    ),
+    Route("GET", BACKTESTS_PATH, BACKTESTS_FUNCTION),
+    Route("GET", f"{BACKTESTS_PATH}/{{job_id}}", BACKTESTS_FUNCTION),
+    Route("POST", f"{BACKTESTS_PATH}/{{job_id}}/cancel", BACKTESTS_FUNCTION),
+    Route("GET", f"{BACKTESTS_PATH}/{{job_id}}/equity", BACKTESTS_FUNCTION),
+    Route("GET", f"{BACKTESTS_PATH}/{{job_id}}/report-data", BACKTESTS_FUNCTION),
+)
+"""Grows with every route group issue 10's later steps deploy (strategies, catalog, data, models)."""
+
+CORS_ALLOW_METHODS = ("GET", "POST", "PUT", "DELETE", "OPTIONS")
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Amz-Date")
+CORS_MAX_AGE = Duration.seconds(86400)
+
+# --- Cognito -----------------------------------------------------------------------------------
+RESOURCE_SERVER_IDENTIFIER = "tradai"
+RESOURCE_SERVER_SCOPE = "api"
+"""M2M tokens carry the scope `tradai/api` (seed 001's client-credentials request)."""
+USER_GROUPS = {
+    "admin": "Manages users, promotes strategies and runs live trading.",
+    "trader": "Runs backtests and dry-run or live strategies.",
+    "viewer": "Reads results only.",
+}
+ACCESS_TOKEN_VALIDITY = Duration.hours(1)
+"""Seed 001: tokens expire after 3600 seconds."""
+PASSWORD_MIN_LENGTH = 12
+
+# --- Storage -----------------------------------------------------------------------------------
+BUCKETS = {
+    "market-data": "ArcticDB's S3 storage of OHLCV bars.",
+    "artifacts": "Backtest results: equity curves, trades, reports, charts; MLflow artifacts.",
+    "reports": "Rendered HTML reports shared with users.",
+}
+ARTIFACTS_BUCKET = "artifacts"
+NONCURRENT_VERSION_EXPIRY = Duration.days(90)
+ECR_KEEP_IMAGES = 30
+
+# --- Network and alerting ----------------------------------------------------------------------
+MAX_AZS = 2
+VPC_CIDR = "10.40.0.0/16"
+SUBNET_CIDR_MASK = 22
+DLQ_RETENTION = Duration.days(14)
+"""SQS's maximum, so a failed stream batch can be inspected for two weeks."""
+
+
+def stack_name(stack: str, environment: str) -> str:
+    """The CloudFormation name of one stack: `tradai-{stack}-{env}` (seed 001)."""
+    return f"{SERVICE}-{stack}-{environment}"
+
+
+def bucket_name(name: str, environment: str) -> str:
+    """A bucket's globally unique name, `tradai-{env}-{name}-{account}`; any stack can compute it."""
+    return f"{resource_name(name, environment)}-{Aws.ACCOUNT_ID}"
+
+
+def resource_name(name: str, environment: str) -> str:
+    """A physical name shared by one environment's resources, e.g. `tradai-dev-alarms`."""
+    return f"{SERVICE}-{environment}-{name}"

@@ -1,0 +1,105 @@
+"""One TradAI Lambda function with its own least-privilege role, log group and a SnapStart alias."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from cdk.config import EnvironmentConfig
+from cdk.constants import (
+    LAMBDA_ALIAS,
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_HANDLER,
+    LAMBDA_RUNTIME,
+    POWERTOOLS_SERVICE_NAME,
+    resource_name,
+)
+from cdk.layer_build import REPO_ROOT
+from cdk.nag import acknowledge, acknowledge_annotation
+from constructs import Construct
+
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSpec:
+    """What differs between functions: the folder under functions/ and its sizes."""
+
+    name: str
+    description: str
+    memory_mb: int
+    timeout: Duration
+
+
+class TradaiFunction(Construct):
+    """`functions/<name>/handler.py` on the shared layer, invoked through the `live` alias.
+
+    The role is the function's own: only log writes to its log group plus `statements`, so each
+    function holds exactly the permissions its code uses (no managed policies, no `*` actions).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        spec: FunctionSpec,
+        layer: lambda_.ILayerVersion,
+        environment: Mapping[str, str],
+        statements: Sequence[iam.PolicyStatement],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=config.log_retention, removal_policy=config.removal
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{spec.name} Lambda: its log group and only the data actions its code uses",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=resource_name(spec.name, config.name),
+            description=spec.description,
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
+            handler=LAMBDA_HANDLER,
+            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / spec.name)),
+            layers=[layer],
+            role=self.role,
+            memory_size=spec.memory_mb,
+            timeout=spec.timeout,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS,
+            environment={"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME, **environment},
+        )
+        acknowledge(
+            self.function,
+            "L1",
+            "Python 3.12 on purpose: the layer's wheels are built for cp312 and the package targets 3.11+.",
+        )
+        self.alias = lambda_.Alias(
+            self, "Alias", alias_name=LAMBDA_ALIAS, version=self.function.current_version
+        )
+        acknowledge_annotation(
+            self.function,
+            "@aws-cdk/aws-lambda:snapStartRequirePublish",
+            "The `live` alias publishes a version on every code change; API Gateway invokes only that alias.",
+        )

@@ -1,0 +1,1 @@
+"""The four deployable stacks; each only composes constructs from `cdk.constructs`."""

@@ -1,0 +1,48 @@
+"""tradai-edge-{env}: the HTTP API in front of the functions (WebSocket API, WAF, dashboard come later)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+
+from cdk.config import EnvironmentConfig
+from cdk.constants import ROUTES
+from cdk.constructs.http_api import HttpApi
+from cdk.outputs import add_outputs
+from cdk.stacks.compute import ComputeStack
+from cdk.stacks.persistent import PersistentStack
+from constructs import Construct
+
+
+class EdgeStack(Stack):
+    """Routes of seed 001 to their functions, JWT-protected except the health check."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        persistent: PersistentStack,
+        compute: ComputeStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        users = persistent.users
+        self.http = HttpApi(self, "Http", config=config, issuer=users.issuer, audiences=users.client_ids)
+        for route in ROUTES:
+            self.http.add_route(
+                method=route.method,
+                path=route.path,
+                handler=compute.functions[route.function].alias,
+                public=route.public,
+                throttle=route.throttle,
+            )
+        add_outputs(
+            self,
+            {
+                "api_gateway_endpoint": self.http.url,
+                "api_gateway_id": self.http.api.api_id,
+            },
+        )

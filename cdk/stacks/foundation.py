@@ -1,0 +1,41 @@
+"""tradai-foundation-{env}: the network, the alarm topic and the dead-letter queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Fn, Stack
+
+from cdk.config import EnvironmentConfig
+from cdk.constructs.alerting import AlarmTopic
+from cdk.constructs.dead_letter_queue import DeadLetterQueue
+from cdk.constructs.network import Network
+from cdk.outputs import add_outputs
+from constructs import Construct
+
+
+class FoundationStack(Stack):
+    """VPC (two AZs, NAT per env, S3/DynamoDB gateway endpoints), SNS alarms, SQS DLQ.
+
+    RDS for MLflow joins this stack with the ECS services (a later step of issue 10).
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.network = Network(self, "Network", config=config)
+        self.alarms = AlarmTopic(self, "Alarms", config=config)
+        self.stream_dlq = DeadLetterQueue(self, "StreamDlq", config=config, name="stream-pusher")
+
+        add_outputs(
+            self,
+            {
+                "vpc_id": self.network.vpc.vpc_id,
+                "private_subnet_ids": Fn.join(
+                    ",", [subnet.subnet_id for subnet in self.network.private_subnets]
+                ),
+                "alarm_topic_arn": self.alarms.topic.topic_arn,
+                "stream_dlq_arn": self.stream_dlq.queue.queue_arn,
+            },
+        )
