@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tradai.adapters.aws_clients import LazyClient
 from tradai.domain.errors import ConnectionGone, Unavailable
 
 _GONE = {"GoneException", "NotFoundException", "410"}
@@ -17,16 +18,13 @@ class ApiGatewayConnectionSender:
     """Posts JSON to WebSocket connections of one API Gateway stage."""
 
     def __init__(self, *, client: Any | None = None, client_factory: Callable[[], Any] | None = None) -> None:
-        self._client = client
-        self._client_factory = client_factory
+        self._client = LazyClient(
+            client, client_factory, missing=Unavailable("the WebSocket management endpoint is not configured")
+        )
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            if self._client_factory is None:
-                raise Unavailable("the WebSocket management endpoint is not configured")
-            self._client = self._client_factory()
-        return self._client
+        return self._client.get()
 
     def send(self, connection_id: str, message: dict[str, Any]) -> None:
         payload = json.dumps(message, separators=(",", ":"), default=str).encode()

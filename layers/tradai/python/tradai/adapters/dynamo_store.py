@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tradai.adapters import dynamo_codec, store_rules
+from tradai.adapters.aws_clients import LazyClient
 from tradai.domain.errors import ConditionFailed, InvalidInput, NotFound, StoreUnavailable
 from tradai.domain.store import (
     AllOf,
@@ -97,17 +98,14 @@ class DynamoDocumentStore:
             clock: epoch seconds, for TTL.
         """
         self._table = table_name
-        self._client = client
-        self._client_factory = client_factory
+        self._client = LazyClient(
+            client, client_factory, missing=StoreUnavailable("DynamoDB client is not configured")
+        )
         self._clock = clock
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            if self._client_factory is None:
-                raise StoreUnavailable("DynamoDB client is not configured")
-            self._client = self._client_factory()
-        return self._client
+        return self._client.get()
 
     @contextmanager
     def _errors_mapped(self) -> Iterator[None]:

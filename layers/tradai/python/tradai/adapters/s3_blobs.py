@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tradai.adapters.aws_clients import LazyClient
 from tradai.adapters.blob_keys import check_blob_key, check_blob_prefix
 from tradai.domain.errors import BlobStoreUnavailable, NotFound
 
@@ -30,16 +31,13 @@ class S3BlobStore:
         """Use `bucket` through a boto3 S3 client (given, or built on first use by `client_factory`)."""
         self._bucket = bucket
         self._prefix = check_blob_prefix(prefix)
-        self._client = client
-        self._client_factory = client_factory
+        self._client = LazyClient(
+            client, client_factory, missing=BlobStoreUnavailable("S3 client is not configured")
+        )
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            if self._client_factory is None:
-                raise BlobStoreUnavailable("S3 client is not configured")
-            self._client = self._client_factory()
-        return self._client
+        return self._client.get()
 
     def _object_key(self, key: str) -> str:
         return self._prefix + check_blob_key(key)
