@@ -1,0 +1,134 @@
+"""The app's per-environment config and the Docker-free layer build, without synthesizing anything."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed (make cdk-setup)")
+
+from cdk.config import PLACEHOLDER_ACCOUNT, load_config
+from cdk.constants import LAYER_PLATFORM, LAYER_PYTHON_VERSION
+from cdk.layer_build import install_command, prepare_layer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def context() -> dict[str, Any]:
+    """cdk.json's context block."""
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_given_cdk_json_when_loading_each_environment_then_it_is_complete(
+    context: dict[str, Any], environment: str
+) -> None:
+    # When
+    config = load_config(context | {"env": environment}, default_account="123456789012")
+
+    # Then: the placeholder account defers to the caller's
+    assert config.name == environment
+    assert config.account == "123456789012"
+    assert len(config.availability_zones) == 2
+    assert config.nat_gateways >= 1
+
+
+def test_given_prod_with_open_cors_when_loading_then_it_is_refused(context: dict[str, Any]) -> None:
+    # Given
+    context["environments"]["prod"]["cors_origins"] = ["*"]
+
+    # When / Then
+    with pytest.raises(ValueError, match="explicit CORS origins"):
+        load_config(context | {"env": "prod"})
+
+
+def test_given_unknown_environment_when_loading_then_it_names_the_known_ones(context: dict[str, Any]) -> None:
+    # When / Then
+    with pytest.raises(ValueError, match="'dev', 'prod', 'staging'"):
+        load_config(context | {"env": "qa"})
+
+
+def test_given_real_account_when_loading_then_it_is_kept(context: dict[str, Any]) -> None:
+    # Given
+    context["environments"]["dev"]["account"] = "111122223333"
+
+    # When
+    config = load_config(context, default_account="999999999999")
+
+    # Then
+    assert config.account == "111122223333"
+    assert config.account != PLACEHOLDER_ACCOUNT
+
+
+def test_given_requirements_when_building_install_command_then_it_fetches_lambda_platform_wheels_only() -> (
+    None
+):
+    # When
+    command = install_command(Path("req.txt"), Path("out"))
+
+    # Then
+    assert command[1:4] == ["-m", "pip", "install"]
+    assert "--only-binary=:all:" in command
+    assert command[command.index("--platform") + 1] == LAYER_PLATFORM == "manylinux2014_aarch64"
+    assert command[command.index("--python-version") + 1] == LAYER_PYTHON_VERSION == "3.12"
+    assert command[command.index("--target") + 1] == "out"
+
+
+def test_given_unchanged_requirements_when_preparing_twice_then_wheels_install_once_and_package_is_fresh(
+    tmp_path: Path,
+) -> None:
+    # Given: a package and requirements; an installer that records its calls
+    package = tmp_path / "src" / "tradai"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VERSION = 1\n")
+    (package / "__pycache__").mkdir()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pydantic==2.0\n")
+    calls: list[Sequence[str]] = []
+
+    def prepare() -> Path:
+        return prepare_layer(
+            staging_root=tmp_path / "staging",
+            package_source=package,
+            requirements=requirements,
+            run=calls.append,
+        )
+
+    # When
+    first = prepare()
+    (package / "__init__.py").write_text("VERSION = 2\n")
+    second = prepare()
+
+    # Then
+    assert first == second
+    assert len(calls) == 1
+    assert (second / "python" / "tradai" / "__init__.py").read_text() == "VERSION = 2\n"
+    assert not (second / "python" / "tradai" / "__pycache__").exists()
+
+
+def test_given_changed_requirements_when_preparing_then_a_new_folder_is_installed(tmp_path: Path) -> None:
+    # Given
+    package = tmp_path / "tradai"
+    package.mkdir()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pydantic==2.0\n")
+    calls: list[Sequence[str]] = []
+    first = prepare_layer(
+        staging_root=tmp_path / "staging", package_source=package, requirements=requirements, run=calls.append
+    )
+
+    # When
+    requirements.write_text("pydantic==2.1\n")
+    second = prepare_layer(
+        staging_root=tmp_path / "staging", package_source=package, requirements=requirements, run=calls.append
+    )
+
+    # Then
+    assert second != first
+    assert len(calls) == 2

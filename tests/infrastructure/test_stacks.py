@@ -1,0 +1,409 @@
+"""The synthesized stacks: table design (B6), routes and authorizer, throttling, CORS, roles, outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed (make cdk-setup)")
+from aws_cdk.assertions import Match
+from cdk.constants import (
+    BACKTEST_SUBMIT_BURST_LIMIT,
+    BACKTEST_SUBMIT_RATE_LIMIT,
+    CORS_ALLOW_HEADERS,
+    CORS_ALLOW_METHODS,
+    HEALTH_PATH,
+    LAMBDA_ALIAS,
+    ROUTES,
+    THROTTLE_BURST_LIMIT,
+    THROTTLE_RATE_LIMIT,
+)
+from cdk.outputs import output_key
+
+from tests.infrastructure.conftest import Synthesized
+from tradai import table_design
+
+pytestmark = pytest.mark.slow
+
+
+def _only(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    assert len(resources) == 1, sorted(resources)
+    return next(iter(resources.values()))["Properties"]
+
+
+def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else actions
+
+
+def _role_actions(synth: Synthesized, stack: str, role_prefix: str) -> set[str]:
+    policies = synth.resources(stack, "AWS::IAM::Policy")
+    (policy,) = [p for p in policies.values() if p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)]
+    return {action for statement in _statements(policy) for action in _actions(statement)}
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def test_given_dev_when_synthesized_then_stacks_are_named_tradai_stack_env(dev: Synthesized) -> None:
+    # Given / When: the dev assembly
+    # Then
+    assert dev.stack_names == {name: f"tradai-{name}-dev" for name in dev.stack_names}
+
+
+# --- persistent: the table (bug B6) ------------------------------------------------------------
+
+
+def test_given_table_design_when_synthesized_then_table_keys_are_the_adapters_constants(
+    dev: Synthesized,
+) -> None:
+    # Given: the design both adapters use
+    expected = table_design.create_table_request("ignored")
+
+    # When
+    table = _only(dev.resources("persistent", "AWS::DynamoDB::Table"))
+
+    # Then: same key schema, attribute types and indexes as the adapters' own create_table request
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
+        expected["AttributeDefinitions"], key=lambda a: a["AttributeName"]
+    )
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    assert indexes == {index["IndexName"]: index for index in expected["GlobalSecondaryIndexes"]}
+    assert table["KeySchema"][0] == {"AttributeName": table_design.PARTITION_KEY, "KeyType": "HASH"}
+
+
+def test_given_table_when_synthesized_then_ttl_stream_pitr_and_encryption_are_on(dev: Synthesized) -> None:
+    # When
+    table = _only(dev.resources("persistent", "AWS::DynamoDB::Table"))
+
+    # Then
+    assert table["TimeToLiveSpecification"] == {"AttributeName": table_design.TTL_ATTRIBUTE, "Enabled": True}
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_given_dev_and_prod_when_synthesized_then_only_prod_retains_and_protects_the_table(
+    dev: Synthesized, prod: Synthesized
+) -> None:
+    # When
+    dev_table = dev.resources("persistent", "AWS::DynamoDB::Table")
+    prod_table = prod.resources("persistent", "AWS::DynamoDB::Table")
+
+    # Then
+    (dev_resource,) = dev_table.values()
+    (prod_resource,) = prod_table.values()
+    assert dev_resource["DeletionPolicy"] == "Delete"
+    assert prod_resource["DeletionPolicy"] == "Retain"
+    assert prod_resource["Properties"]["DeletionProtectionEnabled"] is True
+
+
+# --- persistent: buckets and Cognito -----------------------------------------------------------
+
+
+def test_given_buckets_when_synthesized_then_each_is_encrypted_versioned_private_and_tls_only(
+    dev: Synthesized,
+) -> None:
+    # When
+    buckets = dev.resources("persistent", "AWS::S3::Bucket")
+    policies = dev.resources("persistent", "AWS::S3::BucketPolicy")
+
+    # Then: market data, artifacts, reports and the access-log bucket
+    assert len(buckets) == 4
+    for bucket in buckets.values():
+        properties = bucket["Properties"]
+        assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+    logged = [b for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    assert len(logged) == 3
+    denies_plain_http = [
+        s
+        for p in policies.values()
+        for s in _statements(p)
+        if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert len(denies_plain_http) == 4
+
+
+def test_given_user_pool_when_synthesized_then_spa_uses_code_grant_and_m2m_client_credentials(
+    dev: Synthesized,
+) -> None:
+    # When
+    clients = [c["Properties"] for c in dev.resources("persistent", "AWS::Cognito::UserPoolClient").values()]
+    servers = dev.resources("persistent", "AWS::Cognito::UserPoolResourceServer")
+
+    # Then: the resource server `tradai` with scope `api`; the clients' scope is `{server}/api`
+    ((server_id, server),) = servers.items()
+    assert server["Properties"]["Identifier"] == "tradai"
+    assert [scope["ScopeName"] for scope in server["Properties"]["Scopes"]] == ["api"]
+    api_scope = {"Fn::Join": ["", [{"Ref": server_id}, "/api"]]}
+    spa = next(c for c in clients if not c.get("GenerateSecret"))
+    m2m = next(c for c in clients if c.get("GenerateSecret"))
+    assert spa["AllowedOAuthFlows"] == ["code"]
+    assert api_scope in spa["AllowedOAuthScopes"]
+    assert m2m["AllowedOAuthFlows"] == ["client_credentials"]
+    assert m2m["AllowedOAuthScopes"] == [api_scope]
+    groups = {
+        g["Properties"]["GroupName"]
+        for g in dev.resources("persistent", "AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {"admin", "trader", "viewer"}
+
+
+def test_given_mfa_setting_when_synthesized_then_prod_requires_mfa_and_dev_offers_it(
+    dev: Synthesized, prod: Synthesized
+) -> None:
+    # When
+    dev_pool = _only(dev.resources("persistent", "AWS::Cognito::UserPool"))
+    prod_pool = _only(prod.resources("persistent", "AWS::Cognito::UserPool"))
+
+    # Then
+    assert dev_pool["MfaConfiguration"] == "OPTIONAL"
+    assert prod_pool["MfaConfiguration"] == "ON"
+
+
+# --- foundation --------------------------------------------------------------------------------
+
+
+def test_given_foundation_when_synthesized_then_vpc_spans_two_azs_with_gateway_endpoints(
+    dev: Synthesized,
+) -> None:
+    # When
+    subnets = dev.resources("foundation", "AWS::EC2::Subnet")
+    endpoints = dev.resources("foundation", "AWS::EC2::VPCEndpoint")
+
+    # Then
+    assert len({s["Properties"]["AvailabilityZone"] for s in subnets.values()}) == 2
+    assert {e["Properties"]["VpcEndpointType"] for e in endpoints.values()} == {"Gateway"}
+    assert len(endpoints) == 2
+    dev.templates["foundation"].resource_count_is("AWS::EC2::NatGateway", 1)
+    dev.templates["foundation"].resource_count_is("AWS::EC2::FlowLog", 1)
+    dev.templates["foundation"].has_resource_properties(
+        "AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()}
+    )
+    dev.templates["foundation"].has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
+
+
+def test_given_prod_when_synthesized_then_each_az_has_its_own_nat(prod: Synthesized) -> None:
+    # Then
+    prod.templates["foundation"].resource_count_is("AWS::EC2::NatGateway", 2)
+
+
+# --- compute -----------------------------------------------------------------------------------
+
+
+def test_given_functions_when_synthesized_then_python312_arm64_snapstart_behind_live_alias(
+    dev: Synthesized,
+) -> None:
+    # When
+    functions = dev.resources("compute", "AWS::Lambda::Function")
+    aliases = dev.resources("compute", "AWS::Lambda::Alias")
+
+    # Then
+    assert len(functions) == len({route.function for route in ROUTES})
+    for function in functions.values():
+        properties = function["Properties"]
+        assert properties["Runtime"] == "python3.12"
+        assert properties["Architectures"] == ["arm64"]
+        assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert properties["Handler"] == "handler.lambda_handler"
+        assert len(properties["Layers"]) == 1
+        environment = properties["Environment"]["Variables"]
+        assert environment["TRADAI_RUNTIME"] == "aws"
+        assert environment["TRADAI_ENVIRONMENT"] == "dev"
+        assert environment["TRADAI_CORS_ORIGINS"] == "*"
+        assert {"TRADAI_TABLE_NAME", "TRADAI_ARTIFACTS_BUCKET", "TRADAI_AWS_REGION"} <= set(environment)
+    assert {a["Properties"]["Name"] for a in aliases.values()} == {LAMBDA_ALIAS}
+    assert len(aliases) == len(functions)
+
+
+def test_given_functions_when_synthesized_then_each_has_its_own_role(dev: Synthesized) -> None:
+    # When
+    roles = [
+        f["Properties"]["Role"]["Fn::GetAtt"][0]
+        for f in dev.resources("compute", "AWS::Lambda::Function").values()
+    ]
+
+    # Then
+    assert len(set(roles)) == len(roles)
+
+
+def test_given_health_function_when_synthesized_then_its_role_can_only_log_get_item_and_list_bucket(
+    dev: Synthesized,
+) -> None:
+    # When
+    actions = _role_actions(dev, "compute", "HealthRole")
+
+    # Then
+    assert actions == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "s3:ListBucket"}
+
+
+def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_and_read_actions_only(
+    dev: Synthesized,
+) -> None:
+    # When
+    actions = _role_actions(dev, "compute", "BacktestsRole")
+
+    # Then
+    assert actions == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:Query",
+        "s3:GetObject",
+    }
+
+
+def test_given_backtests_role_when_synthesized_then_queries_name_each_index_and_reads_one_bucket(
+    dev: Synthesized,
+) -> None:
+    # Given
+    (policy,) = [
+        p
+        for p in dev.resources("compute", "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"][0]["Ref"].startswith("BacktestsRole")
+    ]
+
+    # When
+    by_action = {action: s["Resource"] for s in _statements(policy) for action in _actions(s)}
+
+    # Then: one resource per index (never index/*), objects of the artifacts bucket only
+    query_resources = by_action["dynamodb:Query"]
+    assert len(query_resources) == len(table_design.INDEXES)
+    for resource, index in zip(query_resources, table_design.INDEXES, strict=True):
+        assert resource["Fn::Join"][1][-1] == f"/index/{index}"
+    object_arn = "".join(
+        p if isinstance(p, str) else "<token>" for p in by_action["s3:GetObject"]["Fn::Join"][1]
+    )
+    assert object_arn == "arn:<token>:s3:::tradai-dev-artifacts-<token>/*"
+
+
+def test_given_every_template_when_synthesized_then_no_iam_policy_grants_a_wildcard_action(
+    dev: Synthesized,
+) -> None:
+    # When
+    statements = [
+        statement
+        for stack in dev.templates
+        for policy in dev.resources(stack, "AWS::IAM::Policy").values()
+        for statement in _statements(policy)
+    ]
+
+    # Then
+    assert statements
+    wildcards = [action for s in statements for action in _actions(s) if "*" in action]
+    assert wildcards == []
+
+
+# --- edge --------------------------------------------------------------------------------------
+
+
+def test_given_routes_when_synthesized_then_health_is_public_and_every_other_route_needs_the_jwt(
+    dev: Synthesized,
+) -> None:
+    # When
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in dev.resources("edge", "AWS::ApiGatewayV2::Route").values()
+    }
+    authorizers = dev.resources("edge", "AWS::ApiGatewayV2::Authorizer")
+
+    # Then
+    assert set(routes) == {f"{route.method} {route.path}" for route in ROUTES}
+    (authorizer_id,) = authorizers
+    assert authorizers[authorizer_id]["Properties"]["AuthorizerType"] == "JWT"
+    assert authorizers[authorizer_id]["Properties"]["IdentitySource"] == ["$request.header.Authorization"]
+    assert len(authorizers[authorizer_id]["Properties"]["JwtConfiguration"]["Audience"]) == 2
+    for key, route in routes.items():
+        if key == f"GET {HEALTH_PATH}":
+            assert route["AuthorizationType"] == "NONE"
+            assert "AuthorizerId" not in route
+        else:
+            assert route["AuthorizationType"] == "JWT", key
+            assert route["AuthorizerId"] == {"Ref": authorizer_id}, key
+
+
+def test_given_stage_when_synthesized_then_throttles_by_default_and_post_backtests_stricter(
+    dev: Synthesized,
+) -> None:
+    # When
+    stage = _only(dev.resources("edge", "AWS::ApiGatewayV2::Stage"))
+
+    # Then
+    assert stage["StageName"] == "$default"
+    assert stage["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": THROTTLE_RATE_LIMIT,
+        "ThrottlingBurstLimit": THROTTLE_BURST_LIMIT,
+    }
+    assert (THROTTLE_RATE_LIMIT, THROTTLE_BURST_LIMIT) == (100, 200)
+    assert stage["RouteSettings"] == {
+        "POST /api/v1/backtests": {
+            "ThrottlingRateLimit": BACKTEST_SUBMIT_RATE_LIMIT,
+            "ThrottlingBurstLimit": BACKTEST_SUBMIT_BURST_LIMIT,
+        }
+    }
+    assert (BACKTEST_SUBMIT_RATE_LIMIT, BACKTEST_SUBMIT_BURST_LIMIT) == (10, 20)
+    assert stage["AccessLogSettings"]["DestinationArn"]
+
+
+def test_given_cors_when_synthesized_then_it_follows_seed_001_per_environment(
+    dev: Synthesized, prod: Synthesized
+) -> None:
+    # When
+    dev_api = _only(dev.resources("edge", "AWS::ApiGatewayV2::Api"))
+    prod_api = _only(prod.resources("edge", "AWS::ApiGatewayV2::Api"))
+
+    # Then
+    assert dev_api["CorsConfiguration"] == {
+        "AllowOrigins": ["*"],
+        "AllowMethods": list(CORS_ALLOW_METHODS),
+        "AllowHeaders": list(CORS_ALLOW_HEADERS),
+        "MaxAge": 86400,
+    }
+    assert "*" not in prod_api["CorsConfiguration"]["AllowOrigins"]
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stack", "names"),
+    [
+        (
+            "persistent",
+            [
+                "cognito_user_pool_id",
+                "cognito_user_pool_client_id",
+                "cognito_m2m_client_id",
+                "cognito_user_pool_endpoint",
+            ],
+        ),
+        ("foundation", ["vpc_id", "private_subnet_ids"]),
+        ("edge", ["api_gateway_endpoint", "api_gateway_id"]),
+    ],
+)
+def test_given_stack_when_synthesized_then_it_outputs_seed_001_values(
+    dev: Synthesized, stack: str, names: list[str]
+) -> None:
+    # When
+    outputs = dev.templates[stack].find_outputs("*")
+
+    # Then: keyed in CloudFormation's alphanumeric form, described by the seed's name
+    for name in names:
+        assert outputs[output_key(name)]["Description"] == name
