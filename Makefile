@@ -7,27 +7,36 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
+TEST_STAMP := $(VENV)/.synced-test
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 PACKAGE := layers/tradai/python/tradai
 PY_SOURCES := layers tests functions benchmarks
 
-.PHONY: help setup run test lint format typecheck unit integration contract e2e bench bench-imports layer-deps clean
+.PHONY: help setup test-setup run test lint format typecheck unit integration contract e2e bench bench-imports layer-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
+# The runtime and dev tools; --inexact keeps groups a test setup added (no reinstall churn).
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --locked --python $(PYTHON) --all-extras
+	$(UV) sync --locked --inexact --python $(PYTHON) --all-extras
+	@touch $@
+
+# Tests also need the peers the parity tests compare against (the bench group).
+$(TEST_STAMP): $(STAMP)
+	$(UV) sync --locked --inexact --python $(PYTHON) --all-extras --group bench
 	@touch $@
 
 setup: $(STAMP) ## Create .venv from uv.lock (installs uv if missing)
 
+test-setup: $(TEST_STAMP) ## Also install what the tests compare against
+
 run: setup ## Set up and serve TradAI locally on http://127.0.0.1:8000
 	$(BIN)/tradai serve
 
-test: setup lint typecheck ## Set up and run every check: ruff, mypy, pytest
+test: test-setup lint typecheck ## Set up and run every check: ruff, mypy, pytest
 	$(BIN)/pytest
 
 lint: setup ## ruff lint and format check
@@ -46,6 +55,9 @@ unit integration contract e2e: setup ## Run one test folder
 
 bench-imports: setup ## Cold import time of each Lambda handler
 	$(BIN)/python benchmarks/cold_import.py
+
+bench: test-setup ## Engine speed against vectorbt and backtesting.py (ratios from one run)
+	$(BIN)/python benchmarks/engine.py
 
 layer-deps: setup ## Regenerate the Lambda layer's third-party requirements from uv.lock
 	$(UV) export --locked --no-dev --no-emit-project --no-hashes --format requirements-txt -o layers/deps/requirements.txt >/dev/null

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradai import __version__
-from tradai.cli import auth, server
+from tradai.cli import auth, backtest, server
 
 app = typer.Typer(
     name="tradai",
@@ -33,3 +33,4 @@ def main(
 
 server.register(app)
 auth.register(app)
+backtest.register(app)

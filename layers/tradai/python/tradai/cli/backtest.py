@@ -34,6 +34,10 @@ FEES = typer.Option("0", "--fees", help="Fee per side: a fraction (0.001) or bas
 SLIPPAGE = typer.Option(0.0, "--slippage", help="Adverse price move per fill, as a fraction.")
 FILL = typer.Option("open", "--fill", help="Fill at the next bar's 'open' or the signal bar's 'close'.")
 JSON = typer.Option(False, "--json", help="Print one JSON object on stdout instead of tables.")
+SERVER = typer.Option(
+    None, "--server", help="Run on this TradAI server (http://host:port) and follow it live, instead of here."
+)
+TOKEN = typer.Option(None, "--token", help="Bearer token for --server when it requires authentication.")
 RANGE = typer.Option(
     None, "--range", "-r", help="Values to try as NAME=V1,V2,... (default: declared ranges)."
 )
@@ -53,8 +57,16 @@ def backtest(
     slippage: float = SLIPPAGE,
     fill: str = FILL,
     as_json: bool = JSON,
+    server: str | None = SERVER,
+    token: str | None = TOKEN,
 ) -> None:
-    """Backtest a strategy on bars from a CSV file (or, later, the market data store)."""
+    """Backtest a strategy on bars from a CSV file, or on a server's stored bars with --server."""
+    if server is not None:
+        with _errors():
+            _backtest_on_server(
+                server, token, strategy, param, symbol, timeframe, start, end, capital, fees, as_json
+            )
+        return
     with _errors():
         from tradai.engine import backtest as run
 
@@ -148,6 +160,73 @@ def walk_forward(
         else:
             _print_table("walk-forward windows", result.windows)
             _print_metrics(f"out-of-sample (efficiency ratio {result.efficiency_ratio:.2f})", result.metrics)
+
+
+def _backtest_on_server(
+    server: str,
+    token: str | None,
+    strategy: str,
+    param: list[str] | None,
+    symbol: str | None,
+    timeframe: str | None,
+    start: str | None,
+    end: str | None,
+    capital: float,
+    fees: str,
+    as_json: bool,
+) -> None:
+    from tradai.cli.remote import Client, submit_and_follow
+    from tradai.domain.errors import InvalidInput
+
+    if not (start and end):
+        raise InvalidInput("--server needs --start and --end")
+    body: dict[str, Any] = {
+        "strategy_config": {"name": strategy, "parameters": _typed(_params(param))},
+        "date_range": {"start": start, "end": end},
+        "capital": capital,
+        "fees": _settings(capital, fees, 0.0, "open", None)["fees"],
+    }
+    if symbol:
+        body["symbols"] = [symbol]
+    if timeframe:
+        body["timeframe"] = timeframe
+    with _progress(as_json) as progress:
+
+        def show(message: dict[str, Any]) -> None:
+            step = message.get("progress") or {}
+            if step:
+                progress(
+                    step["current"] / max(step["total"], 1), str(message.get("message") or message["status"])
+                )
+
+        final = submit_and_follow(Client(server, token), body, show)
+    if final["status"] != "COMPLETED":
+        error = final.get("error") or {}
+        raise InvalidInput(
+            f"job {final['job_id']} ended {final['status']}: {error.get('message', '')}".strip()
+        )
+    if as_json:
+        typer.echo(json.dumps({"job_id": final["job_id"], "metrics": final["result"]}))
+    else:
+        _print_metrics(f"{strategy} on {server} (job {final['job_id']})", final["result"] or {})
+
+
+def _typed(values: dict[str, str]) -> dict[str, Any]:
+    """Send NAME=VALUE parameters as numbers or booleans when they read as such (the API is typed)."""
+    typed: dict[str, Any] = {}
+    for name, text in values.items():
+        lowered = text.lower()
+        if lowered in ("true", "false"):
+            typed[name] = lowered == "true"
+            continue
+        try:
+            typed[name] = int(text)
+        except ValueError:
+            try:
+                typed[name] = float(text)
+            except ValueError:
+                typed[name] = text
+    return typed
 
 
 def register(app: typer.Typer) -> None:
