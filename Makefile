@@ -13,10 +13,12 @@ export UV_LINK_MODE := copy
 PACKAGE := layers/tradai/python/tradai
 PY_SOURCES := layers tests functions benchmarks
 
+include cdk/cdk.mk
+
 .PHONY: help setup test-setup run test lint format typecheck unit integration contract e2e bench bench-imports layer-deps clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 # The runtime and dev tools; --inexact keeps groups a test setup added (no reinstall churn).
 $(STAMP): pyproject.toml uv.lock
@@ -24,9 +26,9 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --locked --inexact --python $(PYTHON) --all-extras
 	@touch $@
 
-# Tests also need the peers the parity tests compare against (the bench group).
+# Tests also need the peers the parity tests compare against (bench) and the CDK libraries (cdk).
 $(TEST_STAMP): $(STAMP)
-	$(UV) sync --locked --inexact --python $(PYTHON) --all-extras --group bench
+	$(UV) sync --locked --inexact --python $(PYTHON) --all-extras --group bench --group cdk
 	@touch $@
 
 setup: $(STAMP) ## Create .venv from uv.lock (installs uv if missing)
