@@ -37,11 +37,19 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         return {"stack_name": stack_name(stack, config.name), "env": config.env}
 
     persistent = PersistentStack(app, "Persistent", config=config, **common("persistent"))
-    FoundationStack(app, "Foundation", config=config, **common("foundation"))
+    foundation = FoundationStack(app, "Foundation", config=config, **common("foundation"))
     compute = ComputeStack(
         app, "Compute", config=config, persistent=persistent, layer_dir=layer_dir, **common("compute")
     )
-    EdgeStack(app, "Edge", config=config, persistent=persistent, compute=compute, **common("edge"))
+    EdgeStack(
+        app,
+        "Edge",
+        config=config,
+        persistent=persistent,
+        foundation=foundation,
+        compute=compute,
+        **common("edge"),
+    )
 
     Tags.of(app).add("project", SERVICE)
     Tags.of(app).add("environment", config.name)

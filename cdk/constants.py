@@ -117,6 +117,16 @@ def stack_name(stack: str, environment: str) -> str:
     return f"{SERVICE}-{stack}-{environment}"
 
 
+# --- Monitoring --------------------------------------------------------------------------------
+ALARM_PERIOD = Duration.minutes(5)
+API_5XX_THRESHOLD = 5
+"""5xx answers in one period before the API alarm fires (one may be a client's bad luck)."""
+FUNCTION_ERROR_THRESHOLD = 1
+FUNCTION_THROTTLE_THRESHOLD = 1
+DLQ_DEPTH_THRESHOLD = 1
+DASHBOARD_WIDGET_WIDTH = 12
+
+
 def bucket_name(name: str, environment: str) -> str:
     """A bucket's globally unique name, `tradai-{env}-{name}-{account}`; any stack can compute it."""
     return f"{resource_name(name, environment)}-{Aws.ACCOUNT_ID}"

@@ -1,4 +1,4 @@
-"""tradai-edge-{env}: the HTTP API in front of the functions (WebSocket API, WAF, dashboard come later)."""
+"""tradai-edge-{env}: the HTTP API in front of the functions, alarms and dashboard (WebSocket, WAF later)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from aws_cdk import Stack
 from cdk.config import EnvironmentConfig
 from cdk.constants import ROUTES
 from cdk.constructs.http_api import HttpApi
+from cdk.constructs.monitoring import Monitoring
 from cdk.outputs import add_outputs
 from cdk.stacks.compute import ComputeStack
+from cdk.stacks.foundation import FoundationStack
 from cdk.stacks.persistent import PersistentStack
 from constructs import Construct
 
 
 class EdgeStack(Stack):
-    """Routes of seed 001 to their functions, JWT-protected except the health check."""
+    """Routes of seed 001 to their functions, JWT-protected except the health check; alarms to SNS."""
 
     def __init__(
         self,
@@ -25,6 +27,7 @@ class EdgeStack(Stack):
         *,
         config: EnvironmentConfig,
         persistent: PersistentStack,
+        foundation: FoundationStack,
         compute: ComputeStack,
         **kwargs: Any,
     ) -> None:
@@ -39,6 +42,15 @@ class EdgeStack(Stack):
                 public=route.public,
                 throttle=route.throttle,
             )
+        Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            topic=foundation.alarms.topic,
+            api=self.http.api,
+            functions={name: fn.function for name, fn in compute.functions.items()},
+            dead_letter_queues={"stream": foundation.stream_dlq.queue},
+        )
         add_outputs(
             self,
             {

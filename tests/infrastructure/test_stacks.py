@@ -379,6 +379,28 @@ def test_given_cors_when_synthesized_then_it_follows_seed_001_per_environment(
     assert "*" not in prod_api["CorsConfiguration"]["AllowOrigins"]
 
 
+def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_topic(
+    dev: Synthesized,
+) -> None:
+    # When
+    alarms = [a["Properties"] for a in dev.resources("edge", "AWS::CloudWatch::Alarm").values()]
+
+    # Then: API 5xx, errors and throttles of each function, DLQ depth
+    functions = {route.function for route in ROUTES}
+    assert len(alarms) == 1 + 2 * len(functions) + 1
+    for alarm in alarms:
+        ((action,),) = [alarm["AlarmActions"]]
+        assert "tradai-foundation-dev:ExportsOutputRefAlarmsTopic" in action["Fn::ImportValue"]
+    metrics = {(a["Namespace"], a["MetricName"]) for a in alarms}
+    assert metrics == {
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    }
+    dev.templates["edge"].resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
 # --- outputs -----------------------------------------------------------------------------------
 
 
