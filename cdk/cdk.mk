@@ -4,8 +4,9 @@
 CDK := node_modules/.bin/cdk
 CDK_ENV ?= dev
 CDK_STAMP := $(VENV)/.cdk-synced
-# Node 20 is what this machine has; jsii prints a banner for it on every call otherwise.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# Node 20 is what this machine has; jsii prints a banner for it on every call otherwise. This jsii
+# silences only the major versions listed in the variable (a comma-separated list), not `1`.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: cdk-setup layer synth cdk-test deploy cdk-diff
 
