@@ -6,12 +6,16 @@ contract suite in `tests/contract`. Services see only these Protocols.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
 from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
 from tradai.domain.strategies import StrategyInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @runtime_checkable
@@ -175,3 +179,87 @@ class MarketBars(Protocol):
 
     def read_bars(self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime) -> Any:
         """Return the bars in [start, end] as a DataFrame indexed by UTC time (open/high/low/close/volume)."""
+
+
+class MarketData(HealthProbe, Protocol):
+    """Stored OHLCV bars per exchange, symbol and timeframe (ArcticDB on LMDB locally, on S3 in AWS).
+
+    Bars are DataFrames indexed by UTC open time with float64 open, high, low, close, volume columns.
+    Errors: `BarsNotFound` when nothing can serve a read, `InvalidInput` for malformed names or bars,
+    `MarketDataUnavailable` when the storage cannot be reached.
+    """
+
+    def write_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, bars: pd.DataFrame, replace: bool = False
+    ) -> WriteReport:
+        """Store bars, merging them into the series (stored bars at the same times are replaced).
+
+        Args:
+            exchange: the exchange name (``binance_futures``).
+            symbol: a ccxt unified symbol.
+            timeframe: the bars' timeframe (``1h``).
+            bars: the bars, strictly increasing in time.
+            replace: drop the whole stored series first (an import that supersedes it).
+
+        Returns:
+            How many rows are new, and the series' version after the write.
+        """
+
+    def read(
+        self,
+        *,
+        exchange: str,
+        symbol: str,
+        timeframe: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> BarsRead:
+        """Return the bars with open time in [start, end], aggregated from a finer stored timeframe if needed.
+
+        Raises:
+            BarsNotFound: neither this timeframe nor a finer one it can be built from is stored.
+        """
+
+    def read_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime
+    ) -> pd.DataFrame:
+        """Return just the frame of `read` (what backtests need)."""
+
+    def coverage(self, *, exchange: str, symbol: str, timeframe: str) -> tuple[datetime, datetime] | None:
+        """Return the first and last bar times `read` can serve, or None when it can serve none."""
+
+    def last_update(self, *, exchange: str, symbol: str) -> datetime | None:
+        """Return the open time of the newest bar stored for `symbol` in any timeframe, or None."""
+
+    def list_symbols(self, *, exchange: str) -> list[str]:
+        """Return the symbols with stored bars on `exchange`, sorted."""
+
+    def list_series(self, *, exchange: str | None = None) -> list[StoredSeries]:
+        """Return every stored series (of one exchange, or of all), sorted by exchange, symbol, timeframe."""
+
+
+class Exchange(Protocol):
+    """A crypto exchange's public market data (ccxt)."""
+
+    def markets(self, exchange: str) -> MarketList:
+        """Return the symbols `exchange` lists (cached for a while).
+
+        Raises:
+            UnknownExchange: no exchange goes by this name.
+            ExchangeUnavailable: the exchange cannot be reached.
+        """
+
+    def fetch_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """Fetch closed bars with open time from `start` up to `end` (default: now), one page at a time.
+
+        Pages are in time order, de-duplicated, and never hold the still-open candle. Network
+        errors are retried with backoff, and requests are spaced by the exchange's rate limit.
+
+        Raises:
+            UnknownExchange: no exchange goes by this name.
+            UnknownSymbol: the exchange lists no such market.
+            InvalidInput: the exchange does not offer `timeframe`.
+            ExchangeUnavailable: the exchange stayed unreachable (pages already yielded are valid).
+        """

@@ -113,3 +113,39 @@ class ConnectionGone(NotFound):
     """The WebSocket client has disconnected."""
 
     code = "CONNECTION_GONE"
+
+
+class ExchangeUnavailable(Unavailable):
+    """The exchange could not be reached, throttled us, or failed to answer."""
+
+    code = "EXCHANGE_UNAVAILABLE"
+
+
+class UnknownExchange(InvalidInput):
+    """No exchange goes by this name."""
+
+    code = "UNKNOWN_EXCHANGE"
+
+
+class UnknownSymbol(InvalidInput):
+    """The exchange lists no market with this symbol."""
+
+    code = "UNKNOWN_SYMBOL"
+
+
+class BarsNotFound(NotFound):
+    """No bars are stored for this symbol and timeframe (nor a finer one to build them from)."""
+
+    code = "BARS_NOT_FOUND"
+
+
+class MarketDataUnavailable(Unavailable):
+    """The market-data store (ArcticDB) could not be reached."""
+
+    code = "MARKET_DATA_UNAVAILABLE"
+
+
+class InvalidBarFile(InvalidInput):
+    """A bar file to import is missing, unreadable or not a well-formed OHLCV table."""
+
+    code = "INVALID_BAR_FILE"

@@ -1,0 +1,275 @@
+"""The `MarketData` port on ArcticDB: LMDB under the data dir locally, S3 in AWS.
+
+Layout (see docs/data-model.md, "Market data"): one library per exchange and timeframe, named
+``bars.<exchange>.<timeframe>``; one symbol per market, named by its ccxt unified symbol.
+ArcticDB versions every write, so a read's `data_version` names the exact bars it returned.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tradai.domain.errors import BarsNotFound, InvalidInput, MarketDataUnavailable
+from tradai.domain.market import (
+    BarsRead,
+    StoredSeries,
+    Timeframe,
+    WriteReport,
+    check_exchange,
+    check_symbol,
+    floor_time,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OHLCV = ("open", "high", "low", "close", "volume")
+LIBRARY_PREFIX = "bars."
+_AGGREGATION = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+
+
+class ArcticMarketData:
+    """Stored bars in an ArcticDB instance given by URI (``lmdb://<dir>`` or ``s3://...``)."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        scheme = uri.split("://", 1)[0]
+        self.name = "arcticdb-s3" if scheme.startswith("s3") else f"arcticdb-{scheme}"
+        self._arctic: Any = None
+        self._lock = threading.Lock()
+
+    def ping(self) -> None:
+        """List the libraries: the cheapest call that reaches the storage."""
+        with self._errors():
+            self._store().list_libraries()
+
+    def write_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, bars: pd.DataFrame, replace: bool = False
+    ) -> WriteReport:
+        """Store bars, merging them into the series (see `MarketData.write_bars`)."""
+        frame = _normalized(bars, symbol)
+        library_name = _library_name(exchange, timeframe)
+        check_symbol(symbol)
+        with self._errors():
+            library = self._library(library_name, create=True)
+            if replace or not library.has_symbol(symbol):
+                version = library.write(symbol, frame).version
+                return WriteReport(
+                    new_rows=len(frame), data_version=_version_name(library_name, symbol, version)
+                )
+            before = library.get_description(symbol)
+            if len(frame) == 0:
+                return WriteReport(
+                    new_rows=0, data_version=_version_name(library_name, symbol, before.version)
+                )
+            if frame.index[0] > before.date_range[1]:
+                library.append(symbol, frame)
+                new_rows = len(frame)
+                # Each append leaves a small segment; an hourly sync would pile up thousands and slow
+                # reads, so merge them now (tens of ms on a million rows).
+                version = library.compact_data(symbol).version
+            else:
+                version = library.update(symbol, frame).version
+                new_rows = library.get_description(symbol).row_count - before.row_count
+            return WriteReport(
+                new_rows=max(new_rows, 0), data_version=_version_name(library_name, symbol, version)
+            )
+
+    def read(
+        self,
+        *,
+        exchange: str,
+        symbol: str,
+        timeframe: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> BarsRead:
+        """Return stored bars, aggregated from the coarsest finer timeframe when needed."""
+        wanted = Timeframe.parse(timeframe)
+        with self._errors():
+            source = self._source_timeframe(exchange, symbol, wanted)
+            library_name = _library_name(exchange, source.name)
+            library = self._library(library_name)
+            if source == wanted:
+                item = library.read(symbol, date_range=(start, end), columns=list(OHLCV))
+                frame = item.data
+            else:
+                item, frame = _read_aggregated(library, symbol, source, wanted, start, end)
+        return BarsRead(
+            frame=frame,
+            data_version=_version_name(library_name, symbol, item.version),
+            source_timeframe=source.name,
+        )
+
+    def read_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime
+    ) -> pd.DataFrame:
+        """Return just the frame of `read`."""
+        return self.read(exchange=exchange, symbol=symbol, timeframe=timeframe, start=start, end=end).frame
+
+    def coverage(self, *, exchange: str, symbol: str, timeframe: str) -> tuple[datetime, datetime] | None:
+        """Return the first and last bar times `read` can serve for this timeframe."""
+        wanted = Timeframe.parse(timeframe)
+        with self._errors():
+            try:
+                source = self._source_timeframe(exchange, symbol, wanted)
+            except BarsNotFound:
+                return None
+            first, last = (
+                self._library(_library_name(exchange, source.name)).get_description(symbol).date_range
+            )
+        return floor_time(first.to_pydatetime(), wanted), floor_time(last.to_pydatetime(), wanted)
+
+    def last_update(self, *, exchange: str, symbol: str) -> datetime | None:
+        """Return the newest stored bar time of `symbol` over every timeframe."""
+        lasts = [series.last for series in self.list_series(exchange=exchange) if series.symbol == symbol]
+        return max(lasts, default=None)
+
+    def list_symbols(self, *, exchange: str) -> list[str]:
+        """Return the symbols stored for `exchange`."""
+        with self._errors():
+            return sorted(
+                {
+                    symbol
+                    for library in self._libraries_of(exchange).values()
+                    for symbol in library.list_symbols()
+                }
+            )
+
+    def list_series(self, *, exchange: str | None = None) -> list[StoredSeries]:
+        """Return every stored series, with its range and row count."""
+        series: list[StoredSeries] = []
+        with self._errors():
+            for library_name in self._library_names(exchange):
+                _, exchange_name, timeframe = library_name.split(".", 2)
+                library = self._library(library_name)
+                for symbol in library.list_symbols():
+                    description = library.get_description(symbol)
+                    first, last = description.date_range
+                    series.append(
+                        StoredSeries(
+                            exchange=exchange_name,
+                            symbol=symbol,
+                            timeframe=timeframe,
+                            first=first.to_pydatetime(),
+                            last=last.to_pydatetime(),
+                            rows=description.row_count,
+                        )
+                    )
+        return sorted(series, key=lambda item: (item.exchange, item.symbol, Timeframe.parse(item.timeframe)))
+
+    def _source_timeframe(self, exchange: str, symbol: str, wanted: Timeframe) -> Timeframe:
+        """Pick the stored timeframe to serve `wanted`: itself, else the coarsest finer one it builds from."""
+        check_symbol(symbol)
+        holding = [
+            Timeframe.parse(name.split(".", 2)[2])
+            for name, library in self._libraries_of(exchange).items()
+            if library.has_symbol(symbol)
+        ]
+        if wanted in holding:
+            return wanted
+        finer = [timeframe for timeframe in holding if wanted.builds_from(timeframe)]
+        if not finer:
+            raise BarsNotFound(f"no {wanted.name} bars (nor finer ones) stored for {symbol} on {exchange}")
+        return max(finer)
+
+    def _library_names(self, exchange: str | None) -> list[str]:
+        prefix = LIBRARY_PREFIX + (f"{check_exchange(exchange)}." if exchange else "")
+        return sorted(name for name in self._store().list_libraries() if name.startswith(prefix))
+
+    def _libraries_of(self, exchange: str) -> dict[str, Any]:
+        return {name: self._library(name) for name in self._library_names(exchange)}
+
+    def _library(self, name: str, *, create: bool = False) -> Any:
+        return self._store().get_library(name, create_if_missing=create)
+
+    def _store(self) -> Any:
+        if self._arctic is None:
+            with self._lock:
+                if self._arctic is None:
+                    import arcticdb
+
+                    self._arctic = arcticdb.Arctic(self.uri)
+        return self._arctic
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn ArcticDB's errors into domain errors."""
+        from arcticdb.exceptions import (
+            ArcticException,
+            LibraryNotFound,
+            NoDataFoundException,
+            NormalizationException,
+            NoSuchVersionException,
+            SchemaException,
+            UserInputException,
+        )
+
+        try:
+            yield
+        except (LibraryNotFound, NoSuchVersionException, NoDataFoundException) as exc:
+            raise BarsNotFound(f"no bars stored: {exc}") from exc
+        except (NormalizationException, SchemaException, UserInputException) as exc:
+            raise InvalidInput(f"bars cannot be stored: {exc}") from exc
+        except ArcticException as exc:
+            raise MarketDataUnavailable(f"market-data store failed: {exc}") from exc
+
+
+def _library_name(exchange: str, timeframe: str) -> str:
+    return f"{LIBRARY_PREFIX}{check_exchange(exchange)}.{Timeframe.parse(timeframe).name}"
+
+
+def _version_name(library_name: str, symbol: str, version: int) -> str:
+    return f"{library_name}/{symbol}@v{version}"
+
+
+def _normalized(bars: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """Return the bars as stored: UTC index named time, float64 OHLCV columns in a fixed order."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(bars, pd.DataFrame) or not isinstance(bars.index, pd.DatetimeIndex):
+        raise InvalidInput(f"{symbol}: bars must be a DataFrame indexed by time")
+    missing = [column for column in OHLCV if column not in bars.columns]
+    if missing:
+        raise InvalidInput(f"{symbol}: bars lack column(s) {', '.join(missing)}")
+    if not (bars.index.is_monotonic_increasing and bars.index.is_unique):
+        raise InvalidInput(f"{symbol}: bar times must be strictly increasing")
+    index = bars.index.tz_localize("UTC") if bars.index.tz is None else bars.index.tz_convert("UTC")
+    return pd.DataFrame(
+        {column: bars[column].to_numpy(dtype=np.float64) for column in OHLCV},
+        index=index.as_unit("ns").rename("time"),
+    )
+
+
+def _read_aggregated(
+    library: Any,
+    symbol: str,
+    source: Timeframe,
+    wanted: Timeframe,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[Any, pd.DataFrame]:
+    """Aggregate `source` bars into `wanted` bars inside ArcticDB, dropping incomplete edge buckets."""
+    from arcticdb import QueryBuilder
+
+    query = QueryBuilder().resample(f"{wanted.seconds}s").agg({**_AGGREGATION, "_bars": ("close", "count")})
+    first = floor_time(start, wanted) if start else None
+    last = floor_time(end, wanted) + wanted.delta - source.delta if end else None
+    item = library.read(symbol, date_range=(first, last), query_builder=query)
+    frame = item.data
+    full = wanted.seconds // source.seconds
+    keep = frame["_bars"].to_numpy() > 0
+    # An edge bucket with fewer bars than a full one is still forming (or starts mid-bucket):
+    # the exchange's own bar for it would differ, so it is left out.
+    if len(frame) and frame["_bars"].iloc[0] < full:
+        keep[0] = False
+    if len(frame) and frame["_bars"].iloc[-1] < full:
+        keep[-1] = False
+    frame = frame.loc[keep, list(OHLCV)]
+    frame.index = frame.index.rename("time")
+    return item, frame
