@@ -79,7 +79,7 @@ def get_chart(
 
 @router.get(
     "/{job_id}/report",
-    response_class=HTMLResponse,
+    response_class=Response,  # errors stay JSON; only the 200 is HTML
     responses={200: {"content": {"text/html": {}}, "description": "A self-contained HTML report"}},
     summary="The HTML report of a finished backtest",
 )
