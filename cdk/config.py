@@ -42,6 +42,10 @@ class EnvironmentConfig:
     cognito_domain_prefix: str
     """The Cognito hosted domain prefix (global per region): the token endpoint's host."""
     mfa_required: bool
+    db_instance_type: str
+    """MLflow's PostgreSQL instance class without the `db.` prefix, e.g. `t4g.micro`."""
+    db_multi_az: bool
+    db_backup_days: int
     custom_domain: str | None = None
     """API custom domain, not wired yet (issue 10 leaves it for a later step)."""
 
@@ -95,6 +99,9 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
         callback_urls=tuple(raw["callback_urls"]),
         cognito_domain_prefix=str(raw["cognito_domain_prefix"]),
         mfa_required=bool(raw["mfa_required"]),
+        db_instance_type=str(raw["db_instance_type"]),
+        db_multi_az=bool(raw["db_multi_az"]),
+        db_backup_days=int(raw["db_backup_days"]),
         custom_domain=raw.get("custom_domain") or None,
     )
     if config.log_retention_days not in _RETENTION:

@@ -108,6 +108,12 @@ ECR_KEEP_IMAGES = 30
 MAX_AZS = 2
 VPC_CIDR = "10.40.0.0/16"
 SUBNET_CIDR_MASK = 22
+MLFLOW_DB_NAME = "mlflow"
+MLFLOW_DB_USER = "mlflow"
+MLFLOW_DB_PORT = 5432
+MLFLOW_DB_STORAGE_GB = 20
+MLFLOW_DB_MAX_STORAGE_GB = 100
+MLFLOW_DB_ROTATION = Duration.days(30)
 DLQ_RETENTION = Duration.days(14)
 """SQS's maximum, so a failed stream batch can be inspected for two weeks."""
 

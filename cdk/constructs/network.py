@@ -41,4 +41,5 @@ class Network(Construct):
             self, "FlowLogs", retention=config.log_retention, removal_policy=config.removal
         )
         self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))
+        self.private_subnet_selection = ec2.SubnetSelection(subnet_type=private_type)
         self.private_subnets = self.vpc.select_subnets(subnet_type=private_type).subnets

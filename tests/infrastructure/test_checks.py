@@ -52,12 +52,17 @@ def test_given_acknowledged_findings_when_synthesized_then_each_has_a_specific_r
         "AwsSolutions-COG8",
         "AwsSolutions-IAM5",
         "AwsSolutions-L1",
+        "AwsSolutions-RDS10",
+        "AwsSolutions-RDS11",
+        "AwsSolutions-RDS3",
         "AwsSolutions-SMG4",
         "AwsSolutions-SQS3",
     ]
 
 
-def test_given_prod_when_synthesized_then_mfa_is_not_acknowledged_away(prod: Synthesized) -> None:
+def test_given_prod_when_synthesized_then_mfa_and_database_safety_are_not_acknowledged_away(
+    prod: Synthesized,
+) -> None:
     # When
     rules = {
         finding["ruleName"]
@@ -66,7 +71,7 @@ def test_given_prod_when_synthesized_then_mfa_is_not_acknowledged_away(prod: Syn
     }
 
     # Then
-    assert "AwsSolutions-COG2" not in rules
+    assert rules.isdisjoint({"AwsSolutions-COG2", "AwsSolutions-RDS3", "AwsSolutions-RDS10"})
 
 
 def test_given_every_synthesized_template_when_linted_then_cfn_lint_finds_no_error(dev: Synthesized) -> None:

@@ -197,6 +197,33 @@ def test_given_foundation_when_synthesized_then_vpc_spans_two_azs_with_gateway_e
     dev.templates["foundation"].has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
 
 
+def test_given_mlflow_database_when_synthesized_then_private_encrypted_and_rotated(dev: Synthesized) -> None:
+    # When
+    database = _only(dev.resources("foundation", "AWS::RDS::DBInstance"))
+    rotation = _only(dev.resources("foundation", "AWS::SecretsManager::RotationSchedule"))
+
+    # Then
+    assert database["Engine"] == "postgres"
+    assert database["StorageEncrypted"] is True
+    assert database["PubliclyAccessible"] is False
+    assert database["DBName"] == "mlflow"
+    assert rotation["RotationRules"] == {"ScheduleExpression": "rate(30 days)"}
+    ingress = dev.resources("foundation", "AWS::EC2::SecurityGroupIngress").values()
+    assert all("CidrIp" not in rule["Properties"] for rule in ingress)
+
+
+def test_given_prod_when_synthesized_then_mlflow_database_is_multi_az_and_protected(
+    prod: Synthesized,
+) -> None:
+    # When
+    (database,) = prod.resources("foundation", "AWS::RDS::DBInstance").values()
+
+    # Then
+    assert database["Properties"]["MultiAZ"] is True
+    assert database["Properties"]["DeletionProtection"] is True
+    assert database["DeletionPolicy"] == "Snapshot"
+
+
 def test_given_prod_when_synthesized_then_each_az_has_its_own_nat(prod: Synthesized) -> None:
     # Then
     prod.templates["foundation"].resource_count_is("AWS::EC2::NatGateway", 2)
@@ -416,7 +443,7 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
                 "cognito_user_pool_endpoint",
             ],
         ),
-        ("foundation", ["vpc_id", "private_subnet_ids"]),
+        ("foundation", ["vpc_id", "private_subnet_ids", "rds_endpoint"]),
         ("edge", ["api_gateway_endpoint", "api_gateway_id"]),
     ],
 )
