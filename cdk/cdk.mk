@@ -1,6 +1,9 @@
 # CDK targets, included by the Makefile (`include cdk/cdk.mk`); uses its UV, PYTHON, VENV, BIN, STAMP.
 # `make synth` works offline once the layer's wheels are cached in build/layer (first run: PyPI).
 
+# Included before the Makefile's own first target: keep `make` (no goal) meaning what the Makefile says.
+_CDK_PREVIOUS_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
 CDK := node_modules/.bin/cdk
 CDK_ENV ?= dev
 CDK_STAMP := $(VENV)/.cdk-synced
@@ -35,3 +38,5 @@ cdk-diff: cdk-setup ## Diff CDK_ENV's stacks against the deployed ones (needs AW
 
 deploy: cdk-setup ## Deploy every stack of CDK_ENV (needs AWS credentials; see docs/deploy.md)
 	$(CDK) deploy --all -c env=$(CDK_ENV)
+
+.DEFAULT_GOAL := $(_CDK_PREVIOUS_DEFAULT_GOAL)
