@@ -27,7 +27,7 @@ EXAMPLES_PER_OPERATION = 25
 def build_app(auth: str) -> FastAPI:
     app_settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix=f"tradai-fuzz-{auth}-")), auth=auth)
     container = build_container(app_settings)
-    container.market_bars = FakeMarketBars()  # stored bars, so submissions can get past validation
+    container.market_data = FakeMarketBars()  # stored bars, so submissions can get past validation
     return create_app(routers=ROUTERS, settings=app_settings, container=container)
 
 

@@ -57,7 +57,7 @@ def client_for(store: SqliteDocumentStore | DynamoDocumentStore, tmp_path: Path)
         store=store,
         blobs=FileBlobStore(tmp_path / "blobs"),
         strategies=EngineStrategyCatalog(),
-        market_bars=FakeMarketBars(),
+        market_data=FakeMarketBars(),
     )
     return TestClient(create_app(routers=ROUTERS, settings=settings, container=container))
 

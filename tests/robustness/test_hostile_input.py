@@ -50,7 +50,7 @@ def container(tmp_path: Path) -> Container:
         store=SqliteDocumentStore(tmp_path / "store.sqlite3"),
         blobs=FileBlobStore(tmp_path / "blobs"),
         strategies=EngineStrategyCatalog(),
-        market_bars=FakeMarketBars(),
+        market_data=FakeMarketBars(),
     )
 
 

@@ -48,7 +48,7 @@ def container(tmp_path: Path) -> Container:
         executor=RecordingExecutor(),
         job_bus=LocalJobBus(),
         strategies=EngineStrategyCatalog(),
-        market_bars=FakeMarketBars(),
+        market_data=FakeMarketBars(),
     )
 
 

@@ -57,8 +57,8 @@ def test_given_no_symbols_and_version_when_submitted_then_strategy_defaults_fill
     client: TestClient, container: Container
 ) -> None:
     # Given the strategy's default pair has stored data
-    assert container.market_bars is not None
-    container.market_bars.ranges["BTC/USDT"] = ("2024-01-01", "2024-03-31")  # type: ignore[attr-defined]
+    assert container.market_data is not None
+    container.market_data.ranges["BTC/USDT"] = ("2024-01-01", "2024-03-31")  # type: ignore[attr-defined]
     request = body()
     del request["symbols"]
     del request["strategy_config"]["version"]

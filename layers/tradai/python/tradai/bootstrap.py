@@ -17,7 +17,7 @@ from tradai.ports import (
     DocumentStore,
     HealthProbe,
     JobExecutor,
-    MarketBars,
+    MarketData,
     StrategyCatalog,
 )
 from tradai.services.auth import Authenticator
@@ -39,8 +39,8 @@ class Container:
     """Fans job changes out to local WebSocket watchers; None in AWS (DynamoDB Streams do it)."""
     strategies: StrategyCatalog | None = None
     """The strategies backtests may use."""
-    market_bars: MarketBars | None = None
-    """Stored OHLCV bars; None until a market-data store is configured."""
+    market_data: MarketData | None = None
+    """Stored OHLCV bars (ArcticDB); None where no market-data store is configured."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -86,11 +86,16 @@ def _local_container(settings: Settings) -> Container:
     from tradai.adapters.file_blobs import FileBlobStore
     from tradai.adapters.sqlite_store import SqliteDocumentStore
 
+    from tradai.adapters.arctic_bars import ArcticMarketData
+
+    market_data = ArcticMarketData(settings.market_data_uri)
     return Container(
         settings=settings,
         store=SqliteDocumentStore(settings.store_path, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
         blobs=FileBlobStore(settings.blob_dir),
         job_bus=LocalJobBus(),
+        market_data=market_data,
+        extra_probes={"market_data": market_data},
     )
 
 

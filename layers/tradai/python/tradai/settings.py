@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     aws_region: str = "eu-central-1"
     table_name: str = "tradai-dev"
     artifacts_bucket: str = "tradai-artifacts-dev"
+    market_data_bucket: str = "tradai-market-data-dev"
     websocket_url: str | None = Field(
         default=None, description="The API Gateway WebSocket URL (wss://...); tickets point there when set."
     )
@@ -154,6 +155,13 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """The SQLite file holding all local metadata."""
         return self.data_dir / "tradai.sqlite3"
+
+    @property
+    def market_data_uri(self) -> str:
+        """Where ArcticDB keeps bars: LMDB under the data dir locally, the market-data bucket in AWS."""
+        if self.runtime == "aws":
+            return f"s3://s3.{self.aws_region}.amazonaws.com:{self.market_data_bucket}?aws_auth=true"
+        return f"lmdb://{(self.data_dir / 'market').resolve()}"
 
     @property
     def blob_dir(self) -> Path:

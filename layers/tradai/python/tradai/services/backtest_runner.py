@@ -124,7 +124,7 @@ def _with_seed_names(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_bars(spec: BacktestSpec, reporter: JobReporter, container: Container) -> dict[str, pd.DataFrame]:
-    if container.market_bars is None:
+    if container.market_data is None:
         raise Unavailable("the market-data store is not available to this worker")
     symbols = spec.symbols or []
     bars: dict[str, pd.DataFrame] = {}
@@ -134,7 +134,7 @@ def _load_bars(spec: BacktestSpec, reporter: JobReporter, container: Container) 
             1000,
             message=f"Loading {symbol} bars",
         )
-        bars[symbol] = container.market_bars.read_bars(
+        bars[symbol] = container.market_data.read_bars(
             exchange=spec.exchange,
             symbol=symbol,
             timeframe=spec.timeframe,

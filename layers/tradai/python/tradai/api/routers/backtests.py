@@ -53,7 +53,7 @@ def submit(
     submission = submit_backtest(
         store=container.store,
         catalog=container.strategies,
-        bars=container.market_bars,
+        bars=container.market_data,
         executor=container.executor,
         spec=BacktestSpec.model_validate(body.model_dump()),
         owner=principal.subject,
