@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.synced-test
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 PACKAGE := layers/tradai/python/tradai
-PY_SOURCES := layers tests functions benchmarks
+PY_SOURCES := layers tests functions benchmarks cdk
 
 include cdk/cdk.mk
 
@@ -65,4 +65,4 @@ layer-deps: setup ## Regenerate the Lambda layer's third-party requirements from
 	$(UV) export --locked --no-dev --no-emit-project --no-hashes --format requirements-txt -o layers/deps/requirements.txt >/dev/null
 
 clean: ## Remove the virtualenv and caches (keeps .tradai data)
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out build/layer node_modules

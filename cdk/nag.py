@@ -6,7 +6,6 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, App, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
-
 from constructs import IConstruct
 
 

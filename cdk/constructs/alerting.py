@@ -5,10 +5,10 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import resource_name
-from constructs import Construct
 
 
 class AlarmTopic(Construct):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import BUCKETS, NONCURRENT_VERSION_EXPIRY, bucket_name
-from constructs import Construct
 
 
 class DataBuckets(Construct):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_cdk import aws_ecr as ecr
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import ECR_KEEP_IMAGES, resource_name
-from constructs import Construct
 
 
 class WorkerRepository(Construct):

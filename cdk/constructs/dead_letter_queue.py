@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from aws_cdk import aws_sqs as sqs
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import DLQ_RETENTION, resource_name
 from cdk.nag import acknowledge
-from constructs import Construct
 
 
 class DeadLetterQueue(Construct):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import resource_name
 from cdk.nag import acknowledge
-from constructs import Construct
 
 
 class ExchangeSecret(Construct):

@@ -9,6 +9,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import (
@@ -21,7 +22,6 @@ from cdk.constants import (
 )
 from cdk.layer_build import REPO_ROOT
 from cdk.nag import acknowledge, acknowledge_annotation
-from constructs import Construct
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 

@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import (
@@ -20,7 +21,6 @@ from cdk.constants import (
     resource_name,
 )
 from cdk.nag import acknowledge
-from constructs import Construct
 
 _ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import resource_name
-from constructs import Construct
 from tradai import table_design
 
 

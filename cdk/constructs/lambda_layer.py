@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
 
 from cdk.constants import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from constructs import Construct
 
 
 class SharedLayer(Construct):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import (
@@ -17,7 +18,6 @@ from cdk.constants import (
     resource_name,
 )
 from cdk.nag import acknowledge
-from constructs import Construct
 
 
 class MlflowDatabase(Construct):

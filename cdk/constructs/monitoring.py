@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import (
@@ -21,7 +22,6 @@ from cdk.constants import (
     FUNCTION_THROTTLE_THRESHOLD,
     resource_name,
 )
-from constructs import Construct
 
 
 class Monitoring(Construct):

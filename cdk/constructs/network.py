@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import SUBNET_CIDR_MASK, VPC_CIDR, resource_name
-from constructs import Construct
 
 
 class Network(Construct):

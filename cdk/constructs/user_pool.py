@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import aws_cognito as cognito
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import (
@@ -14,7 +15,6 @@ from cdk.constants import (
     resource_name,
 )
 from cdk.nag import acknowledge
-from constructs import Construct
 
 
 class UserPool(Construct):

@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import (
@@ -26,7 +27,6 @@ from cdk.nag import acknowledge, nag_arn
 from cdk.outputs import add_outputs
 from cdk.permissions import bucket_listing, bucket_objects, table_indexes, table_items
 from cdk.stacks.persistent import PersistentStack
-from constructs import Construct
 from tradai.table_design import INDEXES
 
 _SPECS = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import ROUTES
@@ -14,7 +15,6 @@ from cdk.outputs import add_outputs
 from cdk.stacks.compute import ComputeStack
 from cdk.stacks.foundation import FoundationStack
 from cdk.stacks.persistent import PersistentStack
-from constructs import Construct
 
 
 class EdgeStack(Stack):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Fn, Stack
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constructs.alerting import AlarmTopic
@@ -12,7 +13,6 @@ from cdk.constructs.dead_letter_queue import DeadLetterQueue
 from cdk.constructs.mlflow_database import MlflowDatabase
 from cdk.constructs.network import Network
 from cdk.outputs import add_outputs
-from constructs import Construct
 
 
 class FoundationStack(Stack):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constructs.buckets import DataBuckets
@@ -13,7 +14,6 @@ from cdk.constructs.exchange_secret import ExchangeSecret
 from cdk.constructs.job_table import JobTable
 from cdk.constructs.user_pool import UserPool
 from cdk.outputs import add_outputs
-from constructs import Construct
 
 
 class PersistentStack(Stack):
