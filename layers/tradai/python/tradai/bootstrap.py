@@ -83,10 +83,9 @@ def build_authenticator(settings: Settings) -> Authenticator | None:
 
 
 def _local_container(settings: Settings) -> Container:
+    from tradai.adapters.arctic_bars import ArcticMarketData
     from tradai.adapters.file_blobs import FileBlobStore
     from tradai.adapters.sqlite_store import SqliteDocumentStore
-
-    from tradai.adapters.arctic_bars import ArcticMarketData
 
     market_data = ArcticMarketData(settings.market_data_uri)
     return Container(
@@ -100,6 +99,7 @@ def _local_container(settings: Settings) -> Container:
 
 
 def _aws_container(settings: Settings) -> Container:
+    from tradai.adapters.arctic_bars import ArcticMarketData
     from tradai.adapters.dynamo_store import DynamoDocumentStore
     from tradai.adapters.s3_blobs import S3BlobStore
 
@@ -107,6 +107,8 @@ def _aws_container(settings: Settings) -> Container:
         settings=settings,
         store=DynamoDocumentStore(settings.table_name, client_factory=_boto3_client(settings, "dynamodb")),
         blobs=S3BlobStore(settings.artifacts_bucket, client_factory=_boto3_client(settings, "s3")),
+        # Opens S3 on first use only; not a health probe here, so the health Lambda never loads ArcticDB.
+        market_data=ArcticMarketData(settings.market_data_uri),
     )
 
 

@@ -1,0 +1,123 @@
+"""Market-data shapes (seed 001's data routes, with per-symbol sync outcomes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradai.domain.market import Freshness
+from tradai.services.market_data import SymbolSync, SyncReport
+
+
+class SymbolsResponse(BaseModel):
+    """The symbols an exchange lists, or those stored for it."""
+
+    symbols: list[str]
+    exchange: str
+    count: int
+    last_updated: datetime = Field(description="When the list was taken from its source (the cache time).")
+
+
+class FreshnessPublic(BaseModel):
+    """How old one symbol's newest stored bar is."""
+
+    last_update: datetime | None = Field(description="Open time of the newest stored bar; null if none.")
+    hours_old: int | None
+    is_stale: bool
+
+    @classmethod
+    def of(cls, freshness: Freshness) -> FreshnessPublic:
+        """Build from the domain value."""
+        return cls(
+            last_update=freshness.last_update, hours_old=freshness.hours_old, is_stale=freshness.is_stale
+        )
+
+
+class FreshnessResponse(BaseModel):
+    """Freshness of each asked-for symbol."""
+
+    freshness: dict[str, FreshnessPublic]
+    threshold_hours: int
+    checked_at: datetime
+
+
+class SyncBody(BaseModel):
+    """What to sync."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "symbols": ["BTC/USDT:USDT", "ETH/USDT:USDT"],
+                "exchange": "binance_futures",
+                "timeframe": "1h",
+                "force_refresh": False,
+            }
+        },
+    )
+
+    symbols: list[str] = Field(min_length=1, max_length=50, description="ccxt unified symbols.")
+    exchange: str = Field(default="binance_futures", max_length=40)
+    timeframe: str = Field(default="1h", max_length=8)
+    start: datetime | None = Field(
+        default=None, description="Where to start when nothing is stored yet, or with force_refresh."
+    )
+    force_refresh: bool = Field(default=False, description="Download the range again, replacing stored bars.")
+
+
+class GapPublic(BaseModel):
+    """Bars the exchange has no data for."""
+
+    start: datetime
+    end: datetime
+    missing: int
+
+
+class SymbolSyncPublic(BaseModel):
+    """One symbol's sync outcome; on error, bars fetched before it are kept."""
+
+    symbol: str
+    new_rows: int
+    fetched_rows: int
+    gaps: list[GapPublic]
+    data_version: str | None
+    error: str | None = None
+    error_code: str | None = None
+
+    @classmethod
+    def of(cls, outcome: SymbolSync) -> SymbolSyncPublic:
+        """Build from the service's outcome."""
+        return cls(
+            symbol=outcome.symbol,
+            new_rows=outcome.new_rows,
+            fetched_rows=outcome.fetched_rows,
+            gaps=[GapPublic(start=gap.start, end=gap.end, missing=gap.missing) for gap in outcome.gaps],
+            data_version=outcome.data_version,
+            error=outcome.error,
+            error_code=outcome.error_code,
+        )
+
+
+class SyncResponse(BaseModel):
+    """A finished sync (seed 001), with each symbol's outcome."""
+
+    status: Literal["completed", "partial", "failed"]
+    symbols_synced: int
+    new_rows: int
+    sync_duration_ms: int
+    completed_at: datetime
+    results: list[SymbolSyncPublic]
+
+    @classmethod
+    def of(cls, report: SyncReport) -> SyncResponse:
+        """Build from the service's report."""
+        return cls(
+            status=report.status,
+            symbols_synced=report.symbols_synced,
+            new_rows=report.new_rows,
+            sync_duration_ms=report.duration_ms,
+            completed_at=report.completed_at,
+            results=[SymbolSyncPublic.of(outcome) for outcome in report.symbols],
+        )
