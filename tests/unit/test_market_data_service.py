@@ -132,6 +132,22 @@ def test_given_nothing_stored_and_no_start_when_synced_then_default_history_is_f
     assert exchange.requests == [(BTC, datetime(2023, 12, 4, 0, tzinfo=UTC))]
 
 
+def test_given_naive_start_when_synced_then_taken_as_utc() -> None:
+    # Given
+    exchange = FakeExchange({BTC: hourly("2024-01-01", 48)})
+
+    # When
+    sync_bars(
+        market_data=FakeMarketData(),
+        exchange=exchange,
+        request=SyncRequest(symbols=[BTC], start=datetime(2024, 1, 2)),
+        now=NOW,
+    )
+
+    # Then
+    assert exchange.requests == [(BTC, datetime(2024, 1, 2, tzinfo=UTC))]
+
+
 @pytest.mark.parametrize(
     "request_",
     [
@@ -202,7 +218,7 @@ def test_given_same_seed_when_demo_bars_made_then_identical_realistic_two_years(
     assert (first["low"] > 0).all()
     assert (first["volume"] == 0).sum() > 0  # trading halts
     hourly_returns = np.log(first["close"]).diff().dropna()
-    monthly_vol = hourly_returns.groupby(first.index[1:].to_period("M")).std()
+    monthly_vol = hourly_returns.groupby(first.index[1:].tz_localize(None).to_period("M")).std()
     assert monthly_vol.max() > 1.5 * monthly_vol.min()  # calm and wild regimes
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from tradai.domain.errors import InvalidInput, TradaiError
@@ -138,7 +138,11 @@ def sync_start(*, market_data: MarketData, request: SyncRequest, symbol: str, no
     """Return where a symbol's sync starts: after its last stored bar, else at `start` or a default."""
     timeframe = Timeframe.parse(request.timeframe)
     last = _last_stored(market_data, request, symbol)
-    return last + timeframe.delta if last else request.start or floor_time(now - DEFAULT_HISTORY, timeframe)
+    if last:
+        return last + timeframe.delta
+    if request.start:
+        return request.start if request.start.tzinfo else request.start.replace(tzinfo=UTC)  # naive is UTC
+    return floor_time(now - DEFAULT_HISTORY, timeframe)
 
 
 def _last_stored(market_data: MarketData, request: SyncRequest, symbol: str) -> datetime | None:
