@@ -48,6 +48,7 @@ class ProcessJobExecutor:
         runner: str,
         clock: Clock = utc_now,
         start_method: str = "forkserver",
+        preload: tuple[str, ...] = (),
     ) -> None:
         """Prepare the executor; nothing runs before `start()`.
 
@@ -60,6 +61,8 @@ class ProcessJobExecutor:
             clock: the time written into jobs.
             start_method: multiprocessing start method; forkserver keeps the server's threads out
                 of the children.
+            preload: modules the forkserver imports once, so every job process starts with them
+                (the local server preloads a module that warms the engine up).
         """
         self._settings_values = settings.model_dump(mode="json")
         self._jobs = jobs
@@ -69,7 +72,7 @@ class ProcessJobExecutor:
         self._clock = clock
         self._context: Any = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
-            self._context.set_forkserver_preload(["tradai.worker"])
+            self._context.set_forkserver_preload(["tradai.worker", *preload])
         self._events: Any = self._context.Queue()
         self._pending: deque[str] = deque()
         self._running: dict[str, BaseProcess] = {}

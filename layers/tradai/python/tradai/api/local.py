@@ -31,6 +31,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus=container.job_bus,
         workers=settings.workers,
         runner=BACKTEST_RUNNER,
+        preload=("tradai.services.engine_warmup",),
     )
     container.executor = executor
     container.extra_probes["executor"] = executor

@@ -24,6 +24,7 @@ def job_update_message(job: BacktestJob) -> dict[str, Any]:
         "message": job.message,
         "current_date": job.current_date,
         "trades_executed": job.trades_executed,
+        "updated_at": job.updated_at.isoformat().replace("+00:00", "Z"),
     }
     if job.status.is_terminal:
         message["result"] = job.result
