@@ -88,6 +88,8 @@ def test_given_single_run_when_run_then_headline_metrics_artifacts_and_events(co
     # And watchers saw progress and the trades
     progress = [message for _, message in sink.items if "type" not in message]
     assert max(message["progress"]["current"] for message in progress) == 1000
+    assert progress[-1]["trades_executed"] == outcome.result["trades_count"]
+    assert progress[-1]["current_date"] == "2024-03-01"
     assert sum(1 for _, message in sink.items if message.get("type") == "trade") == len(trades)
     assert {owner for owner, _ in sink.items} == {job_id}
 

@@ -106,6 +106,15 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
     metrics = _with_seed_names(metrics)
     for trade in _records(trades)[-MAX_TRADE_EVENTS:]:
         reporter.trade(trade)
+    trades_count = int(metrics.get("trades_count", 0))
+    reporter.progress(
+        1000,
+        1000,
+        message="Storing results",
+        current_date=spec.date_range.end.date().isoformat(),
+        trades_executed=trades_count,
+        force=True,
+    )
     artifacts = _store_artifacts(job.job_id, container, json_safe(metrics), equity, trades, json_safe(extras))
     summary = {name: metrics.get(name) for name in HEADLINE_METRICS} | {
         "final_value": metrics.get("final_value")
@@ -114,7 +123,7 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
         result=json_safe(summary),
         reproducibility=json_safe(result.record.to_dict() | {"request": job.request}),
         artifacts=artifacts,
-        message=f"Completed: {int(metrics.get('trades_count', 0))} trades",
+        message=f"Completed: {trades_count} trades",
     )
 
 
