@@ -101,3 +101,13 @@ def test_given_cli_when_help_requested_then_commands_are_listed() -> None:
     assert result.returncode == 0
     assert "serve" in result.stdout
     assert "health" in result.stdout
+
+
+def test_given_first_start_when_stored_symbols_listed_then_demo_data_is_there(
+    server: tuple[str, Path],
+) -> None:
+    # A new user can backtest at once: the first start loads the seeded demo bars.
+    base_url, _ = server
+    with urllib.request.urlopen(f"{base_url}/api/v1/data/symbols?source=stored") as response:
+        symbols = json.loads(response.read())["symbols"]
+    assert {"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"} <= set(symbols)

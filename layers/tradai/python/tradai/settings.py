@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
+    demo_data: bool = Field(
+        default=True,
+        description="Load seeded demo bars on a local server's first start (nothing stored yet).",
+    )
     strategy_path: Path | None = Field(default=None, description="A folder of user strategy files (*.py).")
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,

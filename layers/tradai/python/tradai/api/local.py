@@ -10,14 +10,14 @@ from fastapi import FastAPI
 
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import backtest_results, backtests, health, ws
+from tradai.api.routers import backtest_results, backtests, data, health, ws
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [health.router, backtests.router, backtest_results.router, ws.router]
+ROUTERS = [health.router, backtests.router, backtest_results.router, ws.router, data.router]
 BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 
 
@@ -36,6 +36,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     container.executor = executor
     container.extra_probes["executor"] = executor
     executor.start()
+    if settings.demo_data and container.market_data is not None:
+        _load_demo_data_once(container)
     log.info(
         "TradAI serving on the local runtime",
         extra={
@@ -50,6 +52,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         executor.stop()
+
+
+def _load_demo_data_once(container: Container) -> None:
+    """Give a first start something to backtest: the seeded demo bars, when nothing is stored yet."""
+    from tradai.services.demo_data import demo_data_missing, load_demo_data
+
+    assert container.market_data is not None
+    if demo_data_missing(market_data=container.market_data):
+        written = load_demo_data(market_data=container.market_data)
+        log.info("loaded demo market data", extra={"symbols": sorted(written)})
 
 
 def create_local_app() -> FastAPI:

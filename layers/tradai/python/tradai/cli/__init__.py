@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradai import __version__
-from tradai.cli import auth, backtest, server
+from tradai.cli import auth, backtest, data, server
 
 app = typer.Typer(
     name="tradai",
@@ -34,3 +34,4 @@ def main(
 server.register(app)
 auth.register(app)
 backtest.register(app)
+data.register(app)
