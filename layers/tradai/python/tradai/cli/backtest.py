@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from tradai.cli.errors import one_line_errors
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -62,12 +64,12 @@ def backtest(
 ) -> None:
     """Backtest a strategy on bars from a CSV file, or on a server's stored bars with --server."""
     if server is not None:
-        with _errors():
+        with one_line_errors():
             _backtest_on_server(
                 server, token, strategy, param, symbol, timeframe, start, end, capital, fees, as_json
             )
         return
-    with _errors():
+    with one_line_errors():
         from tradai.engine import backtest as run
 
         bars = _bars(data, symbol, start, end)
@@ -102,7 +104,7 @@ def sweep(
     as_json: bool = JSON,
 ) -> None:
     """Backtest many parameter sets in parallel and rank them by a metric."""
-    with _errors():
+    with one_line_errors():
         from tradai.engine import sweep as run
 
         bars = _bars(data, symbol, start, end)
@@ -140,7 +142,7 @@ def walk_forward(
     as_json: bool = JSON,
 ) -> None:
     """Optimize in-sample, trade out-of-sample, window after window; report the stitched result."""
-    with _errors():
+    with one_line_errors():
         from tradai.engine import walk_forward as run
         from tradai.engine.result import json_safe
 
@@ -234,18 +236,6 @@ def register(app: typer.Typer) -> None:
     app.command()(backtest)
     app.command()(sweep)
     app.command("walk-forward")(walk_forward)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn TradAI errors into one line on stderr and exit code 2, never a traceback."""
-    from tradai.domain.errors import TradaiError
-
-    try:
-        yield
-    except TradaiError as error:
-        typer.echo(f"error [{error.code}]: {error.detail}", err=True)
-        raise typer.Exit(2) from None
 
 
 @contextmanager

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from tradai.cli.errors import one_line_errors
+
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
@@ -23,7 +25,7 @@ def demo(seed: int = typer.Option(42, help="Random seed; the same seed gives the
     """Store two years of hourly demo bars for BTC, ETH and SOL perpetuals (binance_futures)."""
     from tradai.services.demo_data import load_demo_data
 
-    with _errors():
+    with one_line_errors():
         reports = load_demo_data(market_data=_market_data(), seed=seed)
     for symbol, report in reports.items():
         typer.echo(f"{symbol}: {report.new_rows} bars ({report.data_version})")
@@ -39,7 +41,7 @@ def import_file(
     """Import bars from a CSV or Parquet file, merging them into the stored series."""
     from tradai.services.bar_files import import_bar_file
 
-    with _errors():
+    with one_line_errors():
         report = import_bar_file(
             market_data=_market_data(), path=file, exchange=exchange, symbol=symbol, timeframe=timeframe
         )
@@ -64,7 +66,7 @@ def sync(
     request = SyncRequest(
         symbols=symbols, exchange=exchange, timeframe=timeframe, start=start, force_refresh=force_refresh
     )
-    with _errors(), _progress() as on_progress:
+    with one_line_errors(), _progress() as on_progress:
         report = sync_bars(
             market_data=_market_data(),
             exchange=CcxtExchange(),
@@ -87,7 +89,7 @@ def list_series(exchange: str | None = typer.Option(None, help="Only this exchan
     from rich.console import Console
     from rich.table import Table
 
-    with _errors():
+    with one_line_errors():
         series = _market_data().list_series(exchange=exchange)
     table = Table("exchange", "symbol", "timeframe", "first", "last", "rows")
     for item in series:
@@ -116,18 +118,6 @@ def _market_data() -> MarketData:
     if market_data is None:
         raise MarketDataUnavailable("no market-data store is configured for this runtime")
     return market_data
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Print a TradAI error as one line on stderr and exit 2, never a traceback."""
-    from tradai.domain.errors import TradaiError
-
-    try:
-        yield
-    except TradaiError as error:
-        typer.echo(f"error [{error.code}]: {error.detail}", err=True)
-        raise typer.Exit(2) from None
 
 
 @contextmanager
