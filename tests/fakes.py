@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tradai.domain.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from tradai.bootstrap import Container
 
 
 class FakeProbe:
@@ -64,3 +69,24 @@ class FakeMarketBars:
             },
             index=index,
         )
+
+
+def local_container(data_dir: Path, **parts: Any) -> Container:
+    """The local runtime's real stores in `data_dir`, the engine's catalog, and made-up stored bars.
+
+    Keyword arguments replace or add container parts (an executor, a job bus, ...).
+    """
+    from tradai.adapters.engine_catalog import EngineStrategyCatalog
+    from tradai.adapters.file_blobs import FileBlobStore
+    from tradai.adapters.sqlite_store import SqliteDocumentStore
+    from tradai.bootstrap import Container
+    from tradai.settings import Settings
+
+    values: dict[str, Any] = {
+        "settings": Settings(data_dir=data_dir),
+        "store": SqliteDocumentStore(data_dir / "store.sqlite3"),
+        "blobs": FileBlobStore(data_dir / "blobs"),
+        "strategies": EngineStrategyCatalog(),
+        "market_data": FakeMarketBars(),
+    }
+    return Container(**(values | parts))

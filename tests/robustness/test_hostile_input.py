@@ -9,16 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fakes import FakeMarketBars
+from tests.fakes import local_container
 from tests.unit.jobs.test_submit_backtest import body
-from tradai.adapters.engine_catalog import EngineStrategyCatalog
-from tradai.adapters.file_blobs import FileBlobStore
-from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.api.app import create_app
 from tradai.api.local import ROUTERS
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
-from tradai.settings import Settings
 
 LONG = "x" * 10_000
 JSON = {"Content-Type": "application/json"}
@@ -45,13 +41,7 @@ INJECTIONS = [
 
 @pytest.fixture
 def container(tmp_path: Path) -> Container:
-    return Container(
-        settings=Settings(data_dir=tmp_path),
-        store=SqliteDocumentStore(tmp_path / "store.sqlite3"),
-        blobs=FileBlobStore(tmp_path / "blobs"),
-        strategies=EngineStrategyCatalog(),
-        market_data=FakeMarketBars(),
-    )
+    return local_container(tmp_path)
 
 
 @pytest.fixture

@@ -9,11 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.fakes import FakeMarketBars
+from tests.fakes import local_container
 from tests.unit.jobs.conftest import new_job
-from tradai.adapters.engine_catalog import EngineStrategyCatalog
-from tradai.adapters.file_blobs import FileBlobStore
-from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.bootstrap import Container
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.clock import utc_now
@@ -21,7 +18,6 @@ from tradai.domain.jobs import JobStatus
 from tradai.services import backtest_runner
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_worker import JobReporter
-from tradai.settings import Settings
 
 SPEC: dict[str, Any] = {
     "strategy_config": {"name": "sma_cross", "version": "1.0.0", "parameters": {"fast": 5, "slow": 20}},
@@ -41,13 +37,7 @@ class ListSink:
 
 @pytest.fixture
 def container(tmp_path: Path) -> Container:
-    return Container(
-        settings=Settings(data_dir=tmp_path),
-        store=SqliteDocumentStore(tmp_path / "store.sqlite3"),
-        blobs=FileBlobStore(tmp_path / "blobs"),
-        strategies=EngineStrategyCatalog(),
-        market_data=FakeMarketBars(),
-    )
+    return local_container(tmp_path)
 
 
 def run_mode(container: Container, **changes: Any) -> tuple[Any, ListSink, str]:

@@ -10,17 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fakes import FakeMarketBars
-from tradai.adapters.engine_catalog import EngineStrategyCatalog
-from tradai.adapters.file_blobs import FileBlobStore
+from tests.fakes import local_container
 from tradai.adapters.local_job_bus import LocalJobBus
-from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.api.app import create_app
 from tradai.api.routers import backtests, ws
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.services.job_repository import JobRepository
-from tradai.settings import Settings
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -41,15 +37,7 @@ class RecordingExecutor:
 
 @pytest.fixture
 def container(tmp_path: Path) -> Container:
-    return Container(
-        settings=Settings(data_dir=tmp_path),
-        store=SqliteDocumentStore(tmp_path / "store.sqlite3"),
-        blobs=FileBlobStore(tmp_path / "blobs"),
-        executor=RecordingExecutor(),
-        job_bus=LocalJobBus(),
-        strategies=EngineStrategyCatalog(),
-        market_data=FakeMarketBars(),
-    )
+    return local_container(tmp_path, executor=RecordingExecutor(), job_bus=LocalJobBus())
 
 
 @pytest.fixture
