@@ -10,9 +10,9 @@ import pytest
 from tradai.bootstrap import Container
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import ConnectionGone
-from tradai.domain.jobs import BacktestJob, JobStatus
+from tradai.domain.jobs import BacktestJob, JobStatus, TooManyConnections
 from tradai.services.job_push import push_job_change
-from tradai.services.ws_connections import ConnectionRegistry, TooManyConnections
+from tradai.services.ws_connections import ConnectionRegistry
 
 
 class FakeSender:

@@ -15,11 +15,11 @@ from tradai.adapters.dynamo_store import record_from_item
 from tradai.bootstrap import Container, build_connection_sender, build_container
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import TradaiError
-from tradai.domain.jobs import BacktestJob
+from tradai.domain.jobs import MAX_WATCHERS_PER_JOB, BacktestJob, TooManyConnections
 from tradai.ports import ConnectionSender
 from tradai.services.job_push import push_job_change
 from tradai.services.job_repository import JobRepository
-from tradai.services.ws_connections import MAX_CONNECTIONS_PER_JOB, ConnectionRegistry, TooManyConnections
+from tradai.services.ws_connections import ConnectionRegistry
 from tradai.services.ws_tickets import consume_ticket
 from tradai.settings import get_settings
 
@@ -44,8 +44,8 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
     try:
         subject = consume_ticket(store=store, ticket=ticket, job_id=job_id, now=utc_now())
         JobRepository(store).get(job_id)
-        if ConnectionRegistry(store).live_count(job_id) >= MAX_CONNECTIONS_PER_JOB:
-            raise TooManyConnections(f"job {job_id} already has {MAX_CONNECTIONS_PER_JOB} connections")
+        if ConnectionRegistry(store).live_count(job_id) >= MAX_WATCHERS_PER_JOB:
+            raise TooManyConnections(f"job {job_id} already has {MAX_WATCHERS_PER_JOB} connections")
     except TradaiError as refused:
         log.info("WebSocket connection refused: %s", refused.detail)
         return _policy("anonymous", "Deny", event["methodArn"], {})

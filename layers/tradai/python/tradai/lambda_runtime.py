@@ -5,7 +5,7 @@ Each `functions/<group>/handler.py` is then one call: `lambda_handler = http_han
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -14,12 +14,11 @@ from fastapi import APIRouter
 from mangum import Mangum
 
 from tradai.api.app import create_app
+from tradai.lambda_events import LambdaHandler
 from tradai.observability import configure_logging
 from tradai.settings import get_settings
 
 METRICS_NAMESPACE = "TradAI"
-
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def http_handler(routers: Sequence[APIRouter]) -> LambdaHandler:

@@ -15,22 +15,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tradai.domain.errors import Conflict
+from tradai.domain.jobs import MAX_WATCHERS_PER_JOB, TooManyConnections
 
-MAX_SUBSCRIBERS_PER_JOB = 10
 _QUEUE_SIZE = 256
-
-
-class TooManySubscribers(Conflict):
-    """A job already has the maximum number of live WebSocket connections."""
-
-    code = "TOO_MANY_CONNECTIONS"
 
 
 class LocalJobBus:
     """Fan-out of job events (plain JSON-like dicts) by job id."""
 
-    def __init__(self, *, max_subscribers_per_job: int = MAX_SUBSCRIBERS_PER_JOB) -> None:
+    def __init__(self, *, max_subscribers_per_job: int = MAX_WATCHERS_PER_JOB) -> None:
         self._max = max_subscribers_per_job
         self._lock = threading.Lock()
         self._subscribers: dict[
@@ -54,12 +47,12 @@ class LocalJobBus:
         """Receive the events of `job_id` on a queue while the context is open.
 
         Raises:
-            TooManySubscribers: the job already has the maximum number of subscribers.
+            TooManyConnections: the job already has the maximum number of subscribers.
         """
         entry = (asyncio.get_running_loop(), asyncio.Queue[dict[str, Any]](maxsize=_QUEUE_SIZE))
         with self._lock:
             if len(self._subscribers[job_id]) >= self._max:
-                raise TooManySubscribers(f"job {job_id} already has {self._max} live connections")
+                raise TooManyConnections(f"job {job_id} already has {self._max} live connections")
             self._subscribers[job_id].append(entry)
         try:
             yield entry[1]

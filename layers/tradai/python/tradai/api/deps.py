@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tradai.bootstrap import Container
-from tradai.settings import Settings
 
 
 def get_container(request: Request) -> Container:
@@ -17,11 +16,4 @@ def get_container(request: Request) -> Container:
     return container
 
 
-def get_app_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 ContainerDep = Annotated[Container, Depends(get_container)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tradai.domain.errors import InvalidInput, TradaiError, Unavailable
+from tradai.domain.jobs import TERMINAL_STATUSES
 
-TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+TERMINAL = {status.value for status in TERMINAL_STATUSES}
 
 
 class RemoteError(TradaiError):

@@ -54,6 +54,16 @@ class JobNotFound(NotFound):
     code = "JOB_NOT_FOUND"
 
 
+MAX_WATCHERS_PER_JOB = 10
+"""WebSocket connections one job may have at once (seed 001), on either runtime."""
+
+
+class TooManyConnections(Conflict):
+    """The job already has the maximum number of live WebSocket connections."""
+
+    code = "TOO_MANY_CONNECTIONS"
+
+
 class InvalidTransition(Conflict):
     """The job's current status does not allow the requested change (e.g. cancelling a finished job)."""
 

@@ -11,19 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tradai.domain.errors import ConditionFailed, Conflict
+from tradai.domain.errors import ConditionFailed
+from tradai.domain.jobs import MAX_WATCHERS_PER_JOB, TooManyConnections
 from tradai.domain.store import Delete, IndexKey, ItemAbsent, Key, Put, Record
 from tradai.ports import DocumentStore
 
-MAX_CONNECTIONS_PER_JOB = 10
 CONNECTION_TTL = timedelta(hours=2)
 _INDEX = "gsi1"
-
-
-class TooManyConnections(Conflict):
-    """The job already has the maximum number of WebSocket connections."""
-
-    code = "TOO_MANY_CONNECTIONS"
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,7 @@ def _watchers_partition(job_id: str) -> str:
 class ConnectionRegistry:
     """Opens, lists and closes the WebSocket connections of jobs."""
 
-    def __init__(self, store: DocumentStore, *, limit: int = MAX_CONNECTIONS_PER_JOB) -> None:
+    def __init__(self, store: DocumentStore, *, limit: int = MAX_WATCHERS_PER_JOB) -> None:
         self._store = store
         self._limit = limit
 

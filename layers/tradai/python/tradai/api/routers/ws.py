@@ -16,14 +16,13 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Request, WebSocket, WebSocketDisconnect, status
 from starlette.concurrency import run_in_threadpool
 
-from tradai.adapters.local_job_bus import TooManySubscribers
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.schemas.ws import TicketPublic, TicketRequest
 from tradai.bootstrap import Container
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import Forbidden, NotAuthenticated, NotFound
-from tradai.domain.jobs import BacktestJob
+from tradai.domain.jobs import TERMINAL_STATUSES, BacktestJob, TooManyConnections
 from tradai.services.job_messages import job_update_message
 from tradai.services.job_repository import JobRepository
 from tradai.services.ws_tickets import consume_ticket, issue_ticket
@@ -69,7 +68,7 @@ async def watch_backtest(websocket: WebSocket, job_id: UUID, ticket: str = "") -
             consume_ticket, store=container.store, ticket=ticket, job_id=str(job_id), now=utc_now()
         )
         await _stream_job(websocket, container, str(job_id))
-    except (NotAuthenticated, Forbidden, NotFound, TooManySubscribers) as refused:
+    except (NotAuthenticated, Forbidden, NotFound, TooManyConnections) as refused:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=refused.detail[:120])
     except WebSocketDisconnect:
         return
@@ -100,7 +99,7 @@ async def _stream_job(websocket: WebSocket, container: Container, job_id: str) -
     await websocket.close(code=status.WS_1000_NORMAL_CLOSURE)
 
 
-_TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+_TERMINAL = {status.value for status in TERMINAL_STATUSES}
 
 
 async def _next_event(
