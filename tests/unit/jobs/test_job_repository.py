@@ -1,17 +1,16 @@
-"""Job storage: atomic transitions, newest-first lists, and lists that survive damaged documents (B1)."""
+"""Job storage: atomic transitions, newest-first lists, and lists that survive damaged documents."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
 
-from tests.unit.jobs.conftest import T0, new_job
+from tests.unit.jobs.conftest import T0
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob, InvalidTransition, JobNotFound, JobStatus
 from tradai.domain.store import IndexKey, Key, Record
-from tradai.services.job_repository import JobRepository, job_record
+from tradai.services.job_repository import JobRepository
 
 
 @pytest.mark.parametrize(
@@ -96,22 +95,6 @@ def test_given_status_change_when_listed_by_status_then_job_moves_between_lists(
     repository.transition(job.job_id, JobStatus.RUNNING, at=T0)
     assert repository.list(status=JobStatus.QUEUED).jobs == []
     assert [j.job_id for j in repository.list(status=JobStatus.RUNNING).jobs] == [job.job_id]
-
-
-def test_given_result_stored_as_json_string_by_old_code_when_listed_then_it_reads_as_a_map(
-    container: Container, repository: JobRepository
-) -> None:
-    # Given a job written the way seed 000's bug B1 wrote it: `result` as a JSON string
-    job = new_job(status=JobStatus.COMPLETED)
-    record = job_record(job)
-    legacy = {**record.data, "result": json.dumps({"total_return": 0.12, "trades_count": 66})}
-    container.store.put(Record(record.key, legacy, record.indexes))
-
-    # When
-    listed = repository.list().jobs
-
-    # Then
-    assert listed[0].result == {"total_return": 0.12, "trades_count": 66}
 
 
 def test_given_a_damaged_document_when_listed_then_it_is_skipped_and_the_rest_list(
