@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tradai.domain.errors import StoreUnavailable
+import numpy as np
+import pandas as pd
+
+from tradai.domain.errors import (
+    BarsNotFound,
+    ExchangeUnavailable,
+    StoreUnavailable,
+    UnknownExchange,
+    UnknownSymbol,
+)
+from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport, from_ms
 
 if TYPE_CHECKING:
     from tradai.bootstrap import Container
@@ -29,46 +40,167 @@ class FakeProbe:
             raise StoreUnavailable("database is locked")
 
 
-class FakeMarketBars:
-    """Stored bars made up on the spot: a gentle random walk per symbol over a fixed range."""
+def random_walk_bars(start: str, end: str, *, timeframe: str = "1h", seed: int = 7) -> pd.DataFrame:
+    """Bars of a gentle seeded random walk from `start` to `end` (inclusive), indexed by UTC open time."""
+    index = pd.date_range(start, end, freq=timeframe.replace("m", "min"), tz="UTC", name="time")
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(index))))
+    open_ = np.concatenate([[close[0]], close[:-1]])
+    spread = np.abs(rng.normal(0, 0.004, len(index))) * close
+    return pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, close) + spread,
+            "low": np.minimum(open_, close) - spread,
+            "close": close,
+            "volume": rng.uniform(10, 100, len(index)),
+        },
+        index=index,
+    )
 
-    def __init__(self, symbols: dict[str, tuple[str, str]] | None = None, *, seed: int = 7) -> None:
-        self.ranges = symbols if symbols is not None else {"BTC/USDT:USDT": ("2024-01-01", "2024-03-31")}
-        self.seed = seed
+
+class FakeMarketData:
+    """The `MarketData` port in memory: one frame per (exchange, timeframe, symbol), no aggregation.
+
+    `FakeMarketData.walking(...)` starts with random-walk bars stored, for backtests.
+    """
+
+    name = "fake-market-data"
+
+    def __init__(self) -> None:
+        self.series: dict[tuple[str, str, str], pd.DataFrame] = {}
+        self.versions: dict[tuple[str, str, str], int] = {}
         self.reads: list[tuple[str, str]] = []
 
-    def coverage(self, *, exchange: str, symbol: str, timeframe: str) -> tuple[datetime, datetime] | None:
-        if symbol not in self.ranges:
-            return None
-        start, end = self.ranges[symbol]
-        return (
-            datetime.fromisoformat(start).replace(tzinfo=UTC),
-            datetime.fromisoformat(end).replace(tzinfo=UTC),
+    @classmethod
+    def walking(
+        cls,
+        ranges: dict[str, tuple[str, str]] | None = None,
+        *,
+        exchange: str = "binance_futures",
+        timeframe: str = "1h",
+        seed: int = 7,
+    ) -> FakeMarketData:
+        """A store holding random-walk bars for each symbol over its (start, end) date range."""
+        fake = cls()
+        for symbol, (start, end) in (ranges or {"BTC/USDT:USDT": ("2024-01-01", "2024-03-31")}).items():
+            bars = random_walk_bars(start, end, timeframe=timeframe, seed=seed)
+            fake.write_bars(exchange=exchange, symbol=symbol, timeframe=timeframe, bars=bars)
+        return fake
+
+    def ping(self) -> None:
+        return None
+
+    def write_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, bars: pd.DataFrame, replace: bool = False
+    ) -> WriteReport:
+        key = (exchange, timeframe, symbol)
+        stored = self.series.get(key)
+        merged = (
+            bars if replace or stored is None else pd.concat([stored.drop(bars.index, errors="ignore"), bars])
+        )
+        merged = merged.sort_index()
+        self.series[key] = merged
+        self.versions[key] = self.versions.get(key, -1) + 1
+        before = 0 if replace or stored is None else len(stored)
+        return WriteReport(new_rows=len(merged) - before, data_version=self._version(key))
+
+    def read(
+        self,
+        *,
+        exchange: str,
+        symbol: str,
+        timeframe: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> BarsRead:
+        key = (exchange, timeframe, symbol)
+        if key not in self.series:
+            raise BarsNotFound(f"no {timeframe} bars for {symbol}")
+        self.reads.append((symbol, timeframe))
+        return BarsRead(
+            frame=self.series[key].loc[start:end], data_version=self._version(key), source_timeframe=timeframe
         )
 
     def read_bars(
         self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime
-    ) -> object:
-        import numpy as np
-        import pandas as pd
+    ) -> pd.DataFrame:
+        return self.read(exchange=exchange, symbol=symbol, timeframe=timeframe, start=start, end=end).frame
 
-        self.reads.append((symbol, timeframe))
-        first, last = self.coverage(exchange=exchange, symbol=symbol, timeframe=timeframe) or (start, end)
-        index = pd.date_range(max(first, start), min(last, end), freq=timeframe.replace("m", "min"), tz="UTC")
-        rng = np.random.default_rng(self.seed)
-        close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(index))))
-        open_ = np.concatenate([[close[0]], close[:-1]])
-        spread = np.abs(rng.normal(0, 0.004, len(index))) * close
-        return pd.DataFrame(
-            {
-                "open": open_,
-                "high": np.maximum(open_, close) + spread,
-                "low": np.minimum(open_, close) - spread,
-                "close": close,
-                "volume": rng.uniform(10, 100, len(index)),
-            },
-            index=index,
-        )
+    def coverage(self, *, exchange: str, symbol: str, timeframe: str) -> tuple[datetime, datetime] | None:
+        frame = self.series.get((exchange, timeframe, symbol))
+        if frame is None or frame.empty:
+            return None
+        return frame.index[0].to_pydatetime(), frame.index[-1].to_pydatetime()
+
+    def last_update(self, *, exchange: str, symbol: str) -> datetime | None:
+        lasts = [item.last for item in self.list_series(exchange=exchange) if item.symbol == symbol]
+        return max(lasts, default=None)
+
+    def list_symbols(self, *, exchange: str) -> list[str]:
+        return sorted({symbol for (name, _, symbol) in self.series if name == exchange})
+
+    def list_series(self, *, exchange: str | None = None) -> list[StoredSeries]:
+        return [
+            StoredSeries(
+                exchange=name,
+                symbol=symbol,
+                timeframe=timeframe,
+                first=frame.index[0].to_pydatetime(),
+                last=frame.index[-1].to_pydatetime(),
+                rows=len(frame),
+            )
+            for (name, timeframe, symbol), frame in sorted(self.series.items())
+            if exchange in (None, name)
+        ]
+
+    def _version(self, key: tuple[str, str, str]) -> str:
+        return f"fake.{key[0]}.{key[1]}/{key[2]}@v{self.versions[key]}"
+
+
+class FakeExchange:
+    """The `Exchange` port from in-memory hourly bars: pages of `page_size`, optional failure mid-way."""
+
+    def __init__(
+        self,
+        bars: dict[str, pd.DataFrame] | None = None,
+        *,
+        exchange: str = "binance_futures",
+        page_size: int = 10,
+        fail_after_pages: dict[str, int] | None = None,
+        reachable: bool = True,
+        fetched_at: datetime | None = None,
+    ) -> None:
+        self.bars = bars or {}
+        self.exchange = exchange
+        self.page_size = page_size
+        self.fail_after_pages = fail_after_pages or {}
+        self.reachable = reachable
+        self.fetched_at = fetched_at or from_ms(1_700_000_000_000)
+        self.requests: list[tuple[str, datetime]] = []
+
+    def markets(self, exchange: str) -> MarketList:
+        self._check(exchange)
+        return MarketList(exchange=exchange, symbols=sorted(self.bars), fetched_at=self.fetched_at)
+
+    def fetch_bars(
+        self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime | None = None
+    ) -> Iterator[pd.DataFrame]:
+        self._check(exchange)
+        if symbol not in self.bars:
+            raise UnknownSymbol(f"{exchange} lists no market {symbol!r}")
+        self.requests.append((symbol, start))
+        frame = self.bars[symbol].loc[start:end]
+        for page, offset in enumerate(range(0, len(frame), self.page_size)):
+            if page == self.fail_after_pages.get(symbol):
+                raise ExchangeUnavailable(f"{exchange} cannot be reached: connection reset")
+            yield frame.iloc[offset : offset + self.page_size]
+
+    def _check(self, exchange: str) -> None:
+        if exchange != self.exchange:
+            raise UnknownExchange(f"unknown exchange {exchange!r}")
+        if not self.reachable:
+            raise ExchangeUnavailable(f"{exchange} cannot be reached: timed out")
 
 
 def local_container(data_dir: Path, **parts: Any) -> Container:
@@ -87,6 +219,6 @@ def local_container(data_dir: Path, **parts: Any) -> Container:
         "store": SqliteDocumentStore(data_dir / "store.sqlite3"),
         "blobs": FileBlobStore(data_dir / "blobs"),
         "strategies": EngineStrategyCatalog(),
-        "market_data": FakeMarketBars(),
+        "market_data": FakeMarketData.walking(),
     }
     return Container(**(values | parts))

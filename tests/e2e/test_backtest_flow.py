@@ -17,7 +17,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.e2e.test_local_server import TRADAI, free_port, wait_until_serving
-from tests.fakes import FakeMarketBars
+from tests.fakes import random_walk_bars
 from tradai.adapters.arctic_bars import ArcticMarketData
 from tradai.settings import Settings
 
@@ -27,14 +27,9 @@ SMALL = {"start": "2024-01-01T00:00:00Z", "end": "2024-02-15T00:00:00Z"}
 
 def seed_bars(data_dir: Path) -> None:
     """Store two years of hourly bars for one symbol, as `tradai data demo` would."""
-    fake = FakeMarketBars({SYMBOL: ("2023-01-01", "2024-12-31")})
-    bars = fake.read_bars(
-        exchange="binance_futures", symbol=SYMBOL, timeframe="1h",
-        start=fake.coverage(exchange="", symbol=SYMBOL, timeframe="1h")[0],  # type: ignore[index]
-        end=fake.coverage(exchange="", symbol=SYMBOL, timeframe="1h")[1],  # type: ignore[index]
-    )  # fmt: skip
+    bars = random_walk_bars("2023-01-01", "2024-12-31")
     market = ArcticMarketData(Settings(data_dir=data_dir).market_data_uri)
-    market.write_bars(exchange="binance_futures", symbol=SYMBOL, timeframe="1h", bars=bars)  # type: ignore[arg-type]
+    market.write_bars(exchange="binance_futures", symbol=SYMBOL, timeframe="1h", bars=bars)
 
 
 class Server:
@@ -134,10 +129,14 @@ def test_given_stored_bars_when_job_submitted_and_followed_live_then_completes_w
     _, job = server.call("GET", f"/api/v1/backtests/{job_id}")
     assert job["result"]["sharpe_ratio"] is not None
     assert job["reproducibility"]["strategy"] == "sma_cross"
+    # And it names the stored bars it read (the market-data version), also in the report's summary
+    data_version = job["reproducibility"]["data_versions"][SYMBOL]
+    assert data_version.startswith(f"bars.binance_futures.1h/{SYMBOL}@v")
     _, equity = server.call("GET", f"/api/v1/backtests/{job_id}/equity?max_points=100")
     assert 2 < len(equity["equity_curve"]) <= 100
     _, report = server.call("GET", f"/api/v1/backtests/{job_id}/report-data?trades_limit=5")
     assert len(report["trades"]) == min(5, report["trades_total"])
+    assert report["summary"]["data_versions"] == {SYMBOL: data_version}
     chart = urllib.request.urlopen(report["charts"]["equity_curve_url"]).read().decode()
     assert chart.startswith("<svg")
     _, html = server.call("GET", f"/api/v1/backtests/{job_id}/report")

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from tests.fakes_market import FakeExchange
+from tests.fakes import FakeExchange
 from tradai.adapters.dev_keys import DevTokenKeys
 from tradai.api.app import create_app
 from tradai.api.local import ROUTERS

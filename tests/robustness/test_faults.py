@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
-from tests.fakes import FakeMarketBars
+from tests.fakes import FakeMarketData
 from tests.unit.jobs.test_submit_backtest import BODY
 from tradai.adapters.dynamo_store import DynamoDocumentStore
 from tradai.adapters.engine_catalog import EngineStrategyCatalog
@@ -57,7 +57,7 @@ def client_for(store: SqliteDocumentStore | DynamoDocumentStore, tmp_path: Path)
         store=store,
         blobs=FileBlobStore(tmp_path / "blobs"),
         strategies=EngineStrategyCatalog(),
-        market_data=FakeMarketBars(),
+        market_data=FakeMarketData.walking(),
     )
     return TestClient(create_app(routers=ROUTERS, settings=settings, container=container))
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fakes_market import FakeExchange
+from tests.fakes import FakeExchange
 from tradai.adapters.arctic_bars import ArcticMarketData
 from tradai.adapters.file_blobs import FileBlobStore
 from tradai.adapters.sqlite_store import SqliteDocumentStore

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.fakes_market import FakeExchange, FakeMarketData
+from tests.fakes import FakeExchange, FakeMarketData
 from tradai.domain.errors import ExchangeUnavailable, InvalidBarFile, InvalidInput
 from tradai.domain.market import Gap
 from tradai.services.bar_files import import_bar_file

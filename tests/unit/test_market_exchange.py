@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import FakeClock
-from tests.fakes_market import FakeSleep, RecordedExchange
+from tests.recorded_exchange import FakeSleep, RecordedExchange
 from tradai.adapters.ccxt_exchange import CcxtExchange, build_ccxt_exchange
 from tradai.domain.errors import ExchangeUnavailable, UnknownExchange, UnknownSymbol
 

@@ -62,6 +62,9 @@ def test_given_single_run_when_run_then_headline_metrics_artifacts_and_events(co
     assert outcome.reproducibility["strategy"] == "sma_cross"
     assert outcome.reproducibility["params"]["fast"] == 5
     assert outcome.reproducibility["bars_fingerprint"]
+    assert outcome.reproducibility["data_versions"] == {
+        "BTC/USDT:USDT": "fake.binance_futures.1h/BTC/USDT:USDT@v0"
+    }
 
     # And the artifacts are readable: full metrics, trades, a small equity preview, the full curve
     blobs = container.blobs

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.fakes import random_walk_bars
 from tests.unit.jobs.conftest import RecordingExecutor
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
@@ -58,7 +59,12 @@ def test_given_no_symbols_and_version_when_submitted_then_strategy_defaults_fill
 ) -> None:
     # Given the strategy's default pair has stored data
     assert container.market_data is not None
-    container.market_data.ranges["BTC/USDT"] = ("2024-01-01", "2024-03-31")  # type: ignore[attr-defined]
+    container.market_data.write_bars(
+        exchange="binance_futures",
+        symbol="BTC/USDT",
+        timeframe="1h",
+        bars=random_walk_bars("2024-01-01", "2024-03-31"),
+    )
     request = body()
     del request["symbols"]
     del request["strategy_config"]["version"]

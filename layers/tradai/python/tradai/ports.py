@@ -171,16 +171,6 @@ class StrategyCatalog(Protocol):
         """Return the full parameter set (defaults filled in). Raises `InvalidInput` for bad values."""
 
 
-class MarketBars(Protocol):
-    """OHLCV bars for backtests (the market-data store)."""
-
-    def coverage(self, *, exchange: str, symbol: str, timeframe: str) -> tuple[datetime, datetime] | None:
-        """Return the first and last stored bar times, or None when nothing is stored."""
-
-    def read_bars(self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime) -> Any:
-        """Return the bars in [start, end] as a DataFrame indexed by UTC time (open/high/low/close/volume)."""
-
-
 class MarketData(HealthProbe, Protocol):
     """Stored OHLCV bars per exchange, symbol and timeframe (ArcticDB on LMDB locally, on S3 in AWS).
 

@@ -49,6 +49,8 @@ def report_data(
         "timeframe": request.get("timeframe"),
         "mode": request.get("mode", "single"),
         "capital": request.get("capital"),
+        # Which stored bars the run read (market-data versions), so a rerun can be checked against them.
+        "data_versions": (job.reproducibility or {}).get("data_versions", {}),
     }
     return {
         "summary": summary,

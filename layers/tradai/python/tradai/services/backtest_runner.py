@@ -41,7 +41,7 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
     from tradai.engine.result import json_safe
 
     spec = BacktestSpec.model_validate(job.request)
-    bars = _load_bars(spec, reporter, container)
+    bars, data_versions = _load_bars(spec, reporter, container)
 
     def progress(fraction: float, message: str) -> None:
         share = _LOADING_SHARE + (1 - _LOADING_SHARE) * fraction
@@ -121,7 +121,9 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
     }
     return JobOutcome(
         result=json_safe(summary),
-        reproducibility=json_safe(result.record.to_dict() | {"request": job.request}),
+        reproducibility=json_safe(
+            result.record.to_dict() | {"request": job.request, "data_versions": data_versions}
+        ),
         artifacts=artifacts,
         message=f"Completed: {trades_count} trades",
     )
@@ -132,25 +134,30 @@ def _with_seed_names(metrics: dict[str, Any]) -> dict[str, Any]:
     return {**metrics, "sharpe_ratio": metrics.get("sharpe"), "trades": metrics.get("trades_count")}
 
 
-def _load_bars(spec: BacktestSpec, reporter: JobReporter, container: Container) -> dict[str, pd.DataFrame]:
+def _load_bars(
+    spec: BacktestSpec, reporter: JobReporter, container: Container
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read each symbol's bars, and the data version of each read (the reproducibility record keeps it)."""
     if container.market_data is None:
         raise Unavailable("the market-data store is not available to this worker")
     symbols = spec.symbols or []
     bars: dict[str, pd.DataFrame] = {}
+    versions: dict[str, str] = {}
     for position, symbol in enumerate(symbols):
         reporter.progress(
             int(_LOADING_SHARE * 1000 * position / max(len(symbols), 1)),
             1000,
             message=f"Loading {symbol} bars",
         )
-        bars[symbol] = container.market_data.read_bars(
+        read = container.market_data.read(
             exchange=spec.exchange,
             symbol=symbol,
             timeframe=spec.timeframe,
             start=spec.date_range.start,
             end=spec.date_range.end,
         )
-    return bars
+        bars[symbol], versions[symbol] = read.frame, read.data_version
+    return bars, versions
 
 
 def _store_artifacts(

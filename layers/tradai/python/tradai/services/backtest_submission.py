@@ -14,7 +14,7 @@ from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, Unavai
 from tradai.domain.jobs import BacktestJob
 from tradai.domain.store import ItemAbsent, Key, Put, Record
 from tradai.domain.strategies import UnknownStrategy
-from tradai.ports import DocumentStore, JobExecutor, MarketBars, StrategyCatalog
+from tradai.ports import DocumentStore, JobExecutor, MarketData, StrategyCatalog
 from tradai.services.job_repository import JobRepository
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -50,7 +50,7 @@ def submit_backtest(
     *,
     store: DocumentStore,
     catalog: StrategyCatalog,
-    bars: MarketBars | None,
+    bars: MarketData | None,
     executor: JobExecutor | None,
     spec: BacktestSpec,
     owner: str,
@@ -111,7 +111,7 @@ def submit_backtest(
     return Submission(job, created=True)
 
 
-def _validated(spec: BacktestSpec, catalog: StrategyCatalog, bars: MarketBars | None) -> BacktestSpec:
+def _validated(spec: BacktestSpec, catalog: StrategyCatalog, bars: MarketData | None) -> BacktestSpec:
     if spec.date_range.start >= spec.date_range.end:
         raise InvalidDateRange("date_range.start must be before date_range.end")
     config = spec.strategy_config
@@ -136,7 +136,7 @@ def _validated(spec: BacktestSpec, catalog: StrategyCatalog, bars: MarketBars | 
     )
 
 
-def _require_data(bars: MarketBars | None, spec: BacktestSpec, symbols: list[str]) -> None:
+def _require_data(bars: MarketData | None, spec: BacktestSpec, symbols: list[str]) -> None:
     if bars is None:
         raise Unavailable("the market-data store is not available in this runtime")
     missing = []
