@@ -15,7 +15,7 @@ PY_SOURCES := layers tests functions benchmarks cdk
 
 include cdk/cdk.mk
 
-.PHONY: help setup test-setup run test lint format typecheck unit integration contract e2e bench bench-imports layer-deps clean
+.PHONY: help setup test-setup run test lint format typecheck asl-check unit integration contract e2e bench bench-imports layer-deps clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ test-setup: $(TEST_STAMP) ## Also install what the tests compare against
 run: setup ## Set up and serve TradAI locally on http://127.0.0.1:8000
 	$(BIN)/tradai serve
 
-test: test-setup lint typecheck ## Set up and run every check: ruff, mypy, pytest
+test: test-setup lint typecheck asl-check ## Set up and run every check: ruff, mypy, asl-validator, pytest
 	$(BIN)/pytest
 
 lint: setup ## ruff lint and format check
@@ -51,6 +51,15 @@ format: setup ## Apply ruff fixes and formatting
 
 typecheck: setup ## mypy --strict on the package
 	$(BIN)/mypy
+
+# The npm asl-validator, installed once from statemachines/package-lock.json; later runs are offline.
+ASL_VALIDATOR := statemachines/node_modules/.bin/asl-validator
+$(ASL_VALIDATOR): statemachines/package.json statemachines/package-lock.json
+	npm ci --prefix statemachines --no-audit --no-fund
+	@touch $@
+
+asl-check: $(ASL_VALIDATOR) ## Validate the Step Functions definitions (statemachines/*.asl.json)
+	@for definition in statemachines/*.asl.json; do $(ASL_VALIDATOR) --json-path $$definition || exit 1; done
 
 unit integration contract e2e: setup ## Run one test folder
 	$(BIN)/pytest tests/$@
@@ -65,4 +74,4 @@ layer-deps: setup ## Regenerate the Lambda layer's third-party requirements from
 	$(UV) export --locked --no-dev --no-emit-project --no-hashes --format requirements-txt -o layers/deps/requirements.txt >/dev/null
 
 clean: ## Remove the virtualenv and caches (keeps .tradai data)
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out build/layer node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out build/layer node_modules statemachines/node_modules
