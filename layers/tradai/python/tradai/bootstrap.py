@@ -107,8 +107,21 @@ def _aws_container(settings: Settings) -> Container:
         settings=settings,
         store=DynamoDocumentStore(settings.table_name, client_factory=_boto3_client(settings, "dynamodb")),
         blobs=S3BlobStore(settings.artifacts_bucket, client_factory=_boto3_client(settings, "s3")),
+        executor=_step_functions_executor(settings),
         # Opens S3 on first use only; not a health probe here, so the health Lambda never loads ArcticDB.
         market_data=ArcticMarketData(settings.market_data_uri),
+    )
+
+
+def _step_functions_executor(settings: Settings) -> JobExecutor | None:
+    """Backtests run on the state machine; None in functions not given its ARN (they never submit)."""
+    if settings.backtest_state_machine_arn is None:
+        return None
+    from tradai.adapters.sfn_executor import StepFunctionsJobExecutor
+
+    return StepFunctionsJobExecutor(
+        state_machine_arn=settings.backtest_state_machine_arn,
+        client_factory=_boto3_client(settings, "stepfunctions"),
     )
 
 

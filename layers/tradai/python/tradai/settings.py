@@ -73,6 +73,10 @@ class Settings(BaseSettings):
         default=None,
         description="https://{api-id}.execute-api.{region}.amazonaws.com/{stage}, for posting to sockets.",
     )
+    backtest_state_machine_arn: str | None = Field(
+        default=None,
+        description="The backtest state machine (statemachines/backtest.asl.json); submitting starts it.",
+    )
     aws_endpoint_url: str | None = Field(
         default=None, description="Override of AWS endpoints, for moto's server or LocalStack."
     )
