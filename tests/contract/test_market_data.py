@@ -67,18 +67,24 @@ def _wait_until_listening(port: int) -> None:
 
 
 @pytest.fixture(params=["lmdb", "s3"])
-def market_data(request: pytest.FixtureRequest, tmp_path: Path) -> MarketData:
+def arctic_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty ArcticDB instance: LMDB in a temp folder, or a fresh bucket on moto's S3."""
     if request.param == "lmdb":
-        return ArcticMarketData(f"lmdb://{tmp_path / 'market'}")
+        return f"lmdb://{tmp_path / 'market'}"
     endpoint = request.getfixturevalue("moto_server")
     host, port = endpoint.split(":")
     bucket = f"market-{next(_buckets)}"
     boto3.client("s3", region_name=REGION, endpoint_url=f"http://{endpoint}").create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
-    return ArcticMarketData(
+    return (
         f"s3://{host}:{bucket}?port={port}&access=testing&secret=testing&region={REGION}&path_prefix=market"
     )
+
+
+@pytest.fixture
+def market_data(arctic_uri: str) -> MarketData:
+    return ArcticMarketData(arctic_uri)
 
 
 def test_given_nothing_stored_when_read_then_bars_not_found(market_data: MarketData) -> None:
@@ -246,3 +252,29 @@ def test_given_store_when_pinged_then_it_answers(market_data: MarketData) -> Non
 
     # Then
     assert market_data.name.startswith("arcticdb-")
+
+
+def test_given_version_limit_when_written_often_then_only_newest_versions_kept_and_latest_intact(
+    arctic_uri: str,
+) -> None:
+    # Given a store that keeps two versions per series
+    store = ArcticMarketData(arctic_uri, keep_versions=2)
+    bars = hourly_bars("2024-01-01", 50)
+
+    # When the series is written five times (a first write, then appends and an overlapping update)
+    reports = [store.write_bars(exchange=EXCHANGE, symbol=BTC, timeframe="1h", bars=bars.iloc[:10])]
+    for end in (20, 30, 40):
+        reports.append(
+            store.write_bars(exchange=EXCHANGE, symbol=BTC, timeframe="1h", bars=bars.iloc[end - 10 : end])
+        )
+    reports.append(store.write_bars(exchange=EXCHANGE, symbol=BTC, timeframe="1h", bars=bars.iloc[35:]))
+
+    # Then ArcticDB holds only the two newest versions, and the newest read has every bar
+    library = store._library(f"bars.{EXCHANGE}.1h")
+    kept = sorted(key.version for key in library.list_versions(BTC))
+    assert len(kept) == 2
+    assert reports[-1].data_version.endswith(f"@v{kept[-1]}")
+    read = store.read(exchange=EXCHANGE, symbol=BTC, timeframe="1h")
+    pd.testing.assert_frame_equal(read.frame, bars, check_freq=False, check_names=False)
+    assert read.data_version == reports[-1].data_version
+    assert sum(report.new_rows for report in reports) == 50

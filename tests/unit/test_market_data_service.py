@@ -262,3 +262,60 @@ def test_given_bad_file_when_imported_then_invalid_bar_file(tmp_path: Path, name
         import_bar_file(
             market_data=FakeMarketData(), path=tmp_path / name, exchange=EXCHANGE, symbol=BTC, timeframe="1h"
         )
+
+
+@pytest.mark.parametrize("time_as", ["column", "index"])
+def test_given_parquet_file_when_imported_then_bars_stored_as_utc(tmp_path: Path, time_as: str) -> None:
+    # Given a Parquet file of two bars with naive times, in a time column or as the index
+    frame = pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00"]),
+            "Open": [1.0, 1.5],
+            "High": [2.0, 2.0],
+            "Low": [0.5, 1.0],
+            "Close": [1.5, 1.8],
+            "Volume": [10.0, 12.0],
+        }
+    )
+    if time_as == "index":
+        frame = frame.set_index("Date")
+    path = tmp_path / "bars.parquet"
+    frame.to_parquet(path)
+    store = FakeMarketData()
+
+    # When
+    report = import_bar_file(market_data=store, path=path, exchange=EXCHANGE, symbol=BTC, timeframe="1h")
+
+    # Then both bars are stored, their naive times read as UTC
+    assert report.new_rows == 2
+    stored = store.series[(EXCHANGE, "1h", BTC)]
+    assert list(stored["close"]) == [1.5, 1.8]
+    assert stored.index[0] == pd.Timestamp("2024-01-01 00:00", tz="UTC")
+
+
+def test_given_parquet_without_volume_when_imported_then_invalid_bar_file_and_nothing_stored(
+    tmp_path: Path,
+) -> None:
+    # Given
+    path = tmp_path / "bars.parquet"
+    pd.DataFrame(
+        {"time": pd.to_datetime(["2024-01-01"]), "open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0]}
+    ).to_parquet(path)
+    store = FakeMarketData()
+
+    # When / Then
+    with pytest.raises(InvalidBarFile, match="volume"):
+        import_bar_file(market_data=store, path=path, exchange=EXCHANGE, symbol=BTC, timeframe="1h")
+    assert store.series == {}
+
+
+def test_given_corrupt_parquet_when_imported_then_invalid_bar_file(tmp_path: Path) -> None:
+    # Given
+    path = tmp_path / "bars.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+
+    # When / Then
+    with pytest.raises(InvalidBarFile, match="not a readable Parquet file"):
+        import_bar_file(
+            market_data=FakeMarketData(), path=path, exchange=EXCHANGE, symbol=BTC, timeframe="1h"
+        )

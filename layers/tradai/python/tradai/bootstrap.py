@@ -87,7 +87,7 @@ def _local_container(settings: Settings) -> Container:
     from tradai.adapters.file_blobs import FileBlobStore
     from tradai.adapters.sqlite_store import SqliteDocumentStore
 
-    market_data = ArcticMarketData(settings.market_data_uri)
+    market_data = ArcticMarketData(settings.market_data_uri, keep_versions=settings.market_data_keep_versions)
     return Container(
         settings=settings,
         store=SqliteDocumentStore(settings.store_path, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
@@ -109,7 +109,9 @@ def _aws_container(settings: Settings) -> Container:
         blobs=S3BlobStore(settings.artifacts_bucket, client_factory=_boto3_client(settings, "s3")),
         executor=_step_functions_executor(settings),
         # Opens S3 on first use only; not a health probe here, so the health Lambda never loads ArcticDB.
-        market_data=ArcticMarketData(settings.market_data_uri),
+        market_data=ArcticMarketData(
+            settings.market_data_uri, keep_versions=settings.market_data_keep_versions
+        ),
     )
 
 

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Load seeded demo bars on a local server's first start (nothing stored yet).",
     )
     strategy_path: Path | None = Field(default=None, description="A folder of user strategy files (*.py).")
+    market_data_keep_versions: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Versions of each stored bar series kept; older ones are deleted after each write.",
+    )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

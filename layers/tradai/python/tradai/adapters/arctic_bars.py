@@ -2,7 +2,8 @@
 
 Layout (see docs/data-model.md, "Market data"): one library per exchange and timeframe, named
 ``bars.<exchange>.<timeframe>``; one symbol per market, named by its ccxt unified symbol.
-ArcticDB versions every write, so a read's `data_version` names the exact bars it returned.
+ArcticDB versions every write, so a read's `data_version` names the exact bars it returned; after
+each write only the newest `keep_versions` versions of the series are kept.
 """
 
 from __future__ import annotations
@@ -35,11 +36,22 @@ _AGGREGATION = {"open": "first", "high": "max", "low": "min", "close": "last", "
 class ArcticMarketData:
     """Stored bars in an ArcticDB instance given by URI (``lmdb://<dir>`` or ``s3://...``)."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, *, keep_versions: int | None = None) -> None:
+        """Open (lazily) the ArcticDB instance at `uri`.
+
+        Args:
+            uri: ``lmdb://<dir>``, or an ArcticDB S3 URI.
+            keep_versions: versions of each series kept after a write (None: all). Every version
+                holds its own data segments, so an hourly sync without pruning grows forever.
+        """
+        if keep_versions is not None and keep_versions < 1:
+            raise ValueError("keep_versions must be at least 1")
         self.uri = uri
+        self.keep_versions = keep_versions
         scheme = uri.split("://", 1)[0]
         self.name = "arcticdb-s3" if scheme.startswith("s3") else f"arcticdb-{scheme}"
         self._arctic: Any = None
+        self._libraries: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def ping(self) -> None:
@@ -56,28 +68,19 @@ class ArcticMarketData:
         check_symbol(symbol)
         with self._errors():
             library = self._library(library_name, create=True)
-            if replace or not library.has_symbol(symbol):
-                version = library.write(symbol, frame).version
-                return WriteReport(
-                    new_rows=len(frame), data_version=_version_name(library_name, symbol, version)
-                )
-            before = library.get_description(symbol)
-            if len(frame) == 0:
-                return WriteReport(
-                    new_rows=0, data_version=_version_name(library_name, symbol, before.version)
-                )
-            if frame.index[0] > before.date_range[1]:
-                library.append(symbol, frame)
-                new_rows = len(frame)
-                # Each append leaves a small segment; an hourly sync would pile up thousands and slow
-                # reads, so merge them now (tens of ms on a million rows).
-                version = library.compact_data(symbol).version
-            else:
-                version = library.update(symbol, frame).version
-                new_rows = library.get_description(symbol).row_count - before.row_count
+            new_rows, version = _merge(library, symbol, frame, replace=replace)
+            self._prune(library, symbol)
             return WriteReport(
                 new_rows=max(new_rows, 0), data_version=_version_name(library_name, symbol, version)
             )
+
+    def _prune(self, library: Any, symbol: str) -> None:
+        """Delete all but the newest `keep_versions` versions of the series."""
+        if self.keep_versions is None:
+            return
+        versions = sorted({key.version for key in library.list_versions(symbol)}, reverse=True)
+        if len(versions) > self.keep_versions:
+            library.delete(symbol, versions=versions[self.keep_versions :])
 
     def read(
         self,
@@ -90,20 +93,41 @@ class ArcticMarketData:
     ) -> BarsRead:
         """Return stored bars, aggregated from the coarsest finer timeframe when needed."""
         wanted = Timeframe.parse(timeframe)
+        check_symbol(symbol)
         with self._errors():
+            library_name = _library_name(exchange, wanted.name)
+            item = self._read_stored(library_name, symbol, start, end)
+            if item is not None:
+                return BarsRead(
+                    frame=item.data,
+                    data_version=_version_name(library_name, symbol, item.version),
+                    source_timeframe=wanted.name,
+                )
             source = self._source_timeframe(exchange, symbol, wanted)
             library_name = _library_name(exchange, source.name)
-            library = self._library(library_name)
-            if source == wanted:
-                item = library.read(symbol, date_range=(start, end), columns=list(OHLCV))
-                frame = item.data
-            else:
-                item, frame = _read_aggregated(library, symbol, source, wanted, start, end)
+            item, frame = _read_aggregated(self._library(library_name), symbol, source, wanted, start, end)
         return BarsRead(
             frame=frame,
             data_version=_version_name(library_name, symbol, item.version),
             source_timeframe=source.name,
         )
+
+    def _read_stored(
+        self, library_name: str, symbol: str, start: datetime | None, end: datetime | None
+    ) -> Any | None:
+        """Read the series as stored, or None when it is not (then a finer one may serve).
+
+        Reading first and asking later saves the existence checks on the common path (each is
+        a round trip on S3). Stored series hold exactly the OHLCV columns (see `_normalized`), so
+        no column filter, and no date filter unless asked: ArcticDB hands its frame over as is.
+        """
+        from arcticdb.exceptions import LibraryNotFound, NoSuchVersionException
+
+        try:
+            library = self._library(library_name)
+            return library.read(symbol, date_range=(start, end) if start or end else None)
+        except (LibraryNotFound, NoSuchVersionException):
+            return None
 
     def read_bars(
         self, *, exchange: str, symbol: str, timeframe: str, start: datetime, end: datetime
@@ -165,14 +189,16 @@ class ArcticMarketData:
     def _source_timeframe(self, exchange: str, symbol: str, wanted: Timeframe) -> Timeframe:
         """Pick the stored timeframe to serve `wanted`: itself, else the coarsest finer one it builds from."""
         check_symbol(symbol)
-        holding = [
-            Timeframe.parse(name.split(".", 2)[2])
-            for name, library in self._libraries_of(exchange).items()
-            if library.has_symbol(symbol)
-        ]
-        if wanted in holding:
+        names = self._library_names(exchange)
+        wanted_name = _library_name(exchange, wanted.name)
+        if wanted_name in names and self._library(wanted_name).has_symbol(symbol):
             return wanted
-        finer = [timeframe for timeframe in holding if wanted.builds_from(timeframe)]
+        finer = [
+            timeframe
+            for name in names
+            if wanted.builds_from(timeframe := Timeframe.parse(name.split(".", 2)[2]))
+            and self._library(name).has_symbol(symbol)
+        ]
         if not finer:
             raise BarsNotFound(f"no {wanted.name} bars (nor finer ones) stored for {symbol} on {exchange}")
         return max(finer)
@@ -185,7 +211,11 @@ class ArcticMarketData:
         return {name: self._library(name) for name in self._library_names(exchange)}
 
     def _library(self, name: str, *, create: bool = False) -> Any:
-        return self._store().get_library(name, create_if_missing=create)
+        """The library handle, opened once (libraries are never deleted, so handles stay valid)."""
+        library = self._libraries.get(name)
+        if library is None:
+            library = self._libraries[name] = self._store().get_library(name, create_if_missing=create)
+        return library
 
     def _store(self) -> Any:
         if self._arctic is None:
@@ -217,6 +247,22 @@ class ArcticMarketData:
             raise InvalidInput(f"bars cannot be stored: {exc}") from exc
         except ArcticException as exc:
             raise MarketDataUnavailable(f"market-data store failed: {exc}") from exc
+
+
+def _merge(library: Any, symbol: str, frame: pd.DataFrame, *, replace: bool) -> tuple[int, int]:
+    """Write `frame` into the series; return the rows that are new and the version written."""
+    if replace or not library.has_symbol(symbol):
+        return len(frame), int(library.write(symbol, frame).version)
+    before = library.get_description(symbol)
+    if len(frame) == 0:
+        return 0, int(before.version)
+    if frame.index[0] > before.date_range[1]:
+        library.append(symbol, frame)
+        # Each append leaves a small segment; an hourly sync would pile up thousands and slow
+        # reads, so merge them now (tens of ms on a million rows).
+        return len(frame), int(library.compact_data(symbol).version)
+    version = int(library.update(symbol, frame).version)
+    return library.get_description(symbol).row_count - before.row_count, version
 
 
 def _library_name(exchange: str, timeframe: str) -> str:

@@ -64,7 +64,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_parquet(path)
     except ImportError as error:
-        raise InvalidBarFile(f"{path}: reading Parquet needs pyarrow, which is not installed") from error
+        raise InvalidBarFile(f"{path}: Parquet needs fastparquet or pyarrow, neither installed") from error
     except (OSError, ValueError) as error:
         raise InvalidBarFile(f"{path}: not a readable Parquet file ({error})") from error
     if isinstance(raw.index, pd.DatetimeIndex):
