@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -18,6 +20,16 @@ from tradai.ports import BlobStore, DocumentStore
 from tradai.table_design import create_table_request
 
 REGION = "eu-central-1"
+TABLE = "tradai-test"
+
+
+@contextmanager
+def moto_table() -> Iterator[Any]:
+    """A DynamoDB client on moto with TradAI's table created."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(**create_table_request(TABLE))
+        yield client
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -25,10 +37,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> I
     if request.param == "sqlite":
         yield SqliteDocumentStore(tmp_path / "store.sqlite3", clock=clock)
         return
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(**create_table_request("tradai-test"))
-        yield DynamoDocumentStore("tradai-test", client=client, clock=clock)
+    with moto_table() as client:
+        yield DynamoDocumentStore(TABLE, client=client, clock=clock)
 
 
 @pytest.fixture(params=["filesystem", "s3"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradai.adapters.local_job_bus import LocalJobBus
 from tradai.ports import (
@@ -22,6 +22,9 @@ from tradai.ports import (
 )
 from tradai.services.auth import Authenticator
 from tradai.settings import Settings
+
+if TYPE_CHECKING:
+    from tradai.adapters.paper_broker import PaperBroker, PriceSource
 
 
 @dataclass
@@ -149,4 +152,21 @@ def build_connection_sender(settings: Settings) -> ConnectionSender:
     endpoint = settings.websocket_management_url or settings.aws_endpoint_url
     return ApiGatewayConnectionSender(
         client_factory=_boto3_client(settings, "apigatewaymanagementapi", endpoint_url=endpoint)
+    )
+
+
+def build_paper_broker(settings: Settings, prices: PriceSource | None = None) -> PaperBroker:
+    """The dry-run broker with the configured fees, slippage and partial fills.
+
+    Args:
+        settings: where `paper_fee_rate`, `paper_slippage_bps` and `paper_partial_fills` come from.
+        prices: the feed's next price of a symbol (fills use it before an order's reference price).
+    """
+    from tradai.adapters.paper_broker import PaperBroker
+
+    return PaperBroker(
+        fee_rate=settings.paper_fee_rate,
+        slippage_bps=settings.paper_slippage_bps,
+        partial_fills=settings.paper_partial_fills,
+        prices=prices,
     )

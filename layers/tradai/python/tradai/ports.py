@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
+from tradai.domain.orders import Execution, Order
 from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
 from tradai.domain.strategies import StrategyInfo
 
@@ -252,4 +253,24 @@ class Exchange(Protocol):
             UnknownSymbol: the exchange lists no such market.
             InvalidInput: the exchange does not offer `timeframe`.
             ExchangeUnavailable: the exchange stayed unreachable (pages already yielded are valid).
+        """
+
+
+class Broker(Protocol):
+    """Where orders trade: a paper broker (dry-run) or an exchange account through ccxt (live).
+
+    The order pipeline calls it after the budget is reserved and books whatever it answers.
+    """
+
+    name: str
+    """Short name shown on orders and in the audit trail (``paper``, ``ccxt``)."""
+
+    def price(self, *, symbol: str, exchange: str) -> float | None:
+        """Return the price an order for `symbol` would trade at now, or None when unknown."""
+
+    def execute(self, order: Order) -> Execution:
+        """Send `order` and return its fills (or why it did not trade) once it is final.
+
+        Raises:
+            BrokerUnavailable: the broker could not be reached; nothing was traded.
         """

@@ -121,6 +121,15 @@ class Settings(BaseSettings):
     # SQLite store: how long a writer waits for another process's lock before the store reports busy.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
 
+    # Paper broker (dry-run): what a simulated fill costs.
+    paper_fee_rate: float = Field(
+        default=0.0004, ge=0, lt=1, description="Fee per fill as a share of its notional (0.0004 = 4 bp)."
+    )
+    paper_slippage_bps: float = Field(
+        default=2.0, ge=0, le=1000, description="Fill price moved against the order by this many bp."
+    )
+    paper_partial_fills: int = Field(default=1, ge=1, le=20, description="Split each fill into this many.")
+
     @field_validator("cors_origins", "cognito_client_ids", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
