@@ -7,6 +7,7 @@ are independent. Auth off, and auth on with an admin's dev token, are both cover
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import schemathesis
@@ -21,6 +22,7 @@ from tradai.api.local import ROUTERS
 from tradai.api.routers import data
 from tradai.bootstrap import build_container
 from tradai.services.demo_data import load_demo_data
+from tradai.services.demo_strategies import ensure_demo_strategy
 from tradai.settings import Settings
 
 EXAMPLES_PER_OPERATION = 25
@@ -31,6 +33,9 @@ def build_app(auth: str) -> FastAPI:
     container = build_container(app_settings)
     assert container.market_data is not None
     load_demo_data(market_data=container.market_data)  # stored bars, so submissions can pass validation
+    assert container.strategies is not None
+    # A registered strategy and config to find; this also loads the engine before the first request.
+    ensure_demo_strategy(store=container.store, catalog=container.strategies, now=datetime.now(UTC))
     app = create_app(routers=ROUTERS, settings=app_settings, container=container)
     app.dependency_overrides[data.get_exchange] = lambda: FakeExchange()  # never a real exchange
     return app

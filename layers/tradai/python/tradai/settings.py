@@ -130,6 +130,23 @@ class Settings(BaseSettings):
     )
     paper_partial_fills: int = Field(default=1, ge=1, le=20, description="Split each fill into this many.")
 
+    # Strategy lifecycle (issue 7): the model registry and the evidence a promotion needs.
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="The MLflow registry: unset is sqlite under the data dir; the server URL in AWS.",
+    )
+    promotion_min_sharpe: float = Field(default=0.5, description="Gate: the validation run's Sharpe ratio.")
+    promotion_max_drawdown: float = Field(
+        default=0.3, gt=0, le=1, description="Gate: the validation run's deepest drawdown, as a fraction."
+    )
+    promotion_min_trades: int = Field(default=10, ge=0, description="Gate: trades in the validation run.")
+    validation_days: int = Field(
+        default=180,
+        ge=7,
+        le=3650,
+        description="Days of stored bars (ending at the newest) a validation runs on.",
+    )
+
     @field_validator("cors_origins", "cognito_client_ids", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
@@ -185,6 +202,13 @@ class Settings(BaseSettings):
         if self.runtime == "aws":
             return f"s3://s3.{self.aws_region}.amazonaws.com:{self.market_data_bucket}?aws_auth=true"
         return f"lmdb://{(self.data_dir / 'market').resolve()}"
+
+    @property
+    def registry_uri(self) -> str:
+        """Where MLflow keeps the model registry: the configured URI, else sqlite under the data dir."""
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{(self.data_dir / 'mlflow' / 'mlflow.db').resolve()}"
 
     @property
     def blob_dir(self) -> Path:

@@ -27,6 +27,7 @@ from tradai.domain.errors import (
     RateLimited,
     TradaiError,
     Unavailable,
+    Unprocessable,
 )
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ _STATUS_BY_ERROR: list[tuple[type[TradaiError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (Unprocessable, 422),
     (InvalidInput, 400),
     (Unavailable, 503),
 ]

@@ -10,14 +10,22 @@ from fastapi import FastAPI
 
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import backtest_results, backtests, data, health, ws
+from tradai.api.routers import backtest_results, backtests, configs, data, health, strategies, ws
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [health.router, backtests.router, backtest_results.router, ws.router, data.router]
+ROUTERS = [
+    health.router,
+    backtests.router,
+    backtest_results.router,
+    ws.router,
+    data.router,
+    strategies.router,
+    configs.router,
+]
 BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 
 
@@ -38,6 +46,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     executor.start()
     if settings.demo_data and container.market_data is not None:
         _load_demo_data_once(container)
+    if settings.demo_data:
+        _register_demo_strategy_once(container)
     log.info(
         "TradAI serving on the local runtime",
         extra={
@@ -62,6 +72,16 @@ def _load_demo_data_once(container: Container) -> None:
     if demo_data_missing(market_data=container.market_data):
         written = load_demo_data(market_data=container.market_data)
         log.info("loaded demo market data", extra={"symbols": sorted(written)})
+
+
+def _register_demo_strategy_once(container: Container) -> None:
+    """Give a first start a strategy to look at: PascalStrategy 2.0.0 with its config `pascal-v2`."""
+    from tradai.domain.clock import utc_now
+    from tradai.services.demo_strategies import ensure_demo_strategy
+
+    assert container.strategies is not None
+    if ensure_demo_strategy(store=container.store, catalog=container.strategies, now=utc_now()):
+        log.info("registered the demo strategy", extra={"config": "pascal-v2"})
 
 
 def create_local_app() -> FastAPI:

@@ -149,3 +149,9 @@ class InvalidBarFile(InvalidInput):
     """A bar file to import is missing, unreadable or not a well-formed OHLCV table."""
 
     code = "INVALID_BAR_FILE"
+
+
+class Unprocessable(InvalidInput):
+    """The request is well-formed but its content breaks a rule of the resource (HTTP 422)."""
+
+    code = "UNPROCESSABLE"

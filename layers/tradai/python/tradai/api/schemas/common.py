@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,3 +24,8 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="What went wrong, for people.")
     code: str = Field(description="What went wrong, for programs: a stable UPPER_SNAKE code.")
     timestamp: datetime = Field(description="When the error happened (UTC).")
+
+
+def error_doc(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses` entry documenting one error status in the API's error shape."""
+    return {status: {"model": ErrorResponse, "description": description}}

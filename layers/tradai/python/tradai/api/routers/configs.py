@@ -1,0 +1,101 @@
+"""Config versions: `/api/v1/configs` (seed 000). `GET /api/v1/configs` is a 405 by design."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from tradai.api.auth import Trader, Viewer
+from tradai.api.deps import ContainerDep
+from tradai.api.schemas.common import error_doc
+from tradai.api.schemas.configs import ConfigCreate, ConfigList, ConfigPublic
+from tradai.api.schemas.strategies import NAME_PATTERN
+from tradai.domain.clock import utc_now
+from tradai.domain.errors import Unavailable
+from tradai.services import configs
+from tradai.services.config_repository import ConfigRepository
+
+router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
+
+StrategyName = Annotated[str, Path(pattern=NAME_PATTERN, description="The strategy the configs belong to")]
+ConfigId = Annotated[str, Path(max_length=64, description="A config version id")]
+NOT_FOUND = error_doc(404, "No such config")
+CONFLICT = error_doc(409, "Deprecated, or changed concurrently")
+
+
+@router.post(
+    "",
+    response_model=ConfigPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a config version, checked against the strategy's parameters",
+    responses=NOT_FOUND | error_doc(409, "The name is taken"),
+)
+def create_config(container: ContainerDep, principal: Trader, body: ConfigCreate) -> ConfigPublic:
+    if container.strategies is None:
+        raise Unavailable("strategies are not available in this runtime")
+    config = configs.create_config(
+        store=container.store,
+        catalog=container.strategies,
+        strategy_name=body.strategy_name,
+        config_data=dict(body.config_data),
+        description=body.description,
+        name=body.name,
+        owner=principal.subject,
+        now=utc_now(),
+    )
+    return ConfigPublic.of(config)
+
+
+@router.get("/{strategy_name}", response_model=ConfigList, summary="A strategy's config versions")
+def list_configs(container: ContainerDep, _: Viewer, strategy_name: StrategyName) -> ConfigList:
+    repository = ConfigRepository(container.store)
+    items = repository.versions(strategy_name)
+    return ConfigList(
+        strategy_name=strategy_name,
+        items=[ConfigPublic.of(config) for config in items],
+        total=len(items),
+        active_config_id=repository.active_id(strategy_name),
+    )
+
+
+@router.get(
+    "/{strategy_name}/{config_id}",
+    response_model=ConfigPublic,
+    summary="One config version",
+    responses=NOT_FOUND,
+)
+def get_config(
+    container: ContainerDep, _: Viewer, strategy_name: StrategyName, config_id: ConfigId
+) -> ConfigPublic:
+    return ConfigPublic.of(ConfigRepository(container.store).get(strategy_name, config_id))
+
+
+@router.post(
+    "/{strategy_name}/{config_id}/activate",
+    response_model=ConfigPublic,
+    summary="Make this the strategy's one active config",
+    responses=NOT_FOUND | CONFLICT,
+)
+def activate_config(
+    container: ContainerDep, _: Trader, strategy_name: StrategyName, config_id: ConfigId
+) -> ConfigPublic:
+    config = configs.activate_config(
+        store=container.store, strategy_name=strategy_name, config_id=config_id, now=utc_now()
+    )
+    return ConfigPublic.of(config)
+
+
+@router.post(
+    "/{strategy_name}/{config_id}/deprecate",
+    response_model=ConfigPublic,
+    summary="Retire a config: it can no longer be activated or run",
+    responses=NOT_FOUND | CONFLICT,
+)
+def deprecate_config(
+    container: ContainerDep, _: Trader, strategy_name: StrategyName, config_id: ConfigId
+) -> ConfigPublic:
+    config = configs.deprecate_config(
+        store=container.store, strategy_name=strategy_name, config_id=config_id, now=utc_now()
+    )
+    return ConfigPublic.of(config)
