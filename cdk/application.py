@@ -39,7 +39,13 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
     persistent = PersistentStack(app, "Persistent", config=config, **common("persistent"))
     foundation = FoundationStack(app, "Foundation", config=config, **common("foundation"))
     compute = ComputeStack(
-        app, "Compute", config=config, persistent=persistent, layer_dir=layer_dir, **common("compute")
+        app,
+        "Compute",
+        config=config,
+        persistent=persistent,
+        foundation=foundation,
+        layer_dir=layer_dir,
+        **common("compute"),
     )
     EdgeStack(
         app,

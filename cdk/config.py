@@ -46,6 +46,14 @@ class EnvironmentConfig:
     """MLflow's PostgreSQL instance class without the `db.` prefix, e.g. `t4g.micro`."""
     db_multi_az: bool
     db_backup_days: int
+    worker_cpu: int
+    """Fargate CPU units of one backtest chunk task (1024 = 1 vCPU)."""
+    worker_memory_mib: int
+    instance_cpu: int
+    """Fargate CPU units of one dry-run or live strategy instance."""
+    instance_memory_mib: int
+    mlflow_cpu: int
+    mlflow_memory_mib: int
     custom_domain: str | None = None
     """API custom domain, not wired yet (issue 10 leaves it for a later step)."""
 
@@ -102,6 +110,12 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
         db_instance_type=str(raw["db_instance_type"]),
         db_multi_az=bool(raw["db_multi_az"]),
         db_backup_days=int(raw["db_backup_days"]),
+        worker_cpu=int(raw["worker_cpu"]),
+        worker_memory_mib=int(raw["worker_memory_mib"]),
+        instance_cpu=int(raw["instance_cpu"]),
+        instance_memory_mib=int(raw["instance_memory_mib"]),
+        mlflow_cpu=int(raw["mlflow_cpu"]),
+        mlflow_memory_mib=int(raw["mlflow_memory_mib"]),
         custom_domain=raw.get("custom_domain") or None,
     )
     if config.log_retention_days not in _RETENTION:

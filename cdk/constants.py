@@ -101,6 +101,7 @@ BUCKETS = {
     "reports": "Rendered HTML reports shared with users.",
 }
 ARTIFACTS_BUCKET = "artifacts"
+MARKET_DATA_BUCKET = "market-data"
 NONCURRENT_VERSION_EXPIRY = Duration.days(90)
 ECR_KEEP_IMAGES = 30
 
@@ -116,6 +117,29 @@ MLFLOW_DB_MAX_STORAGE_GB = 100
 MLFLOW_DB_ROTATION = Duration.days(30)
 DLQ_RETENTION = Duration.days(14)
 """SQS's maximum, so a failed stream batch can be inspected for two weeks."""
+
+# --- ECS: worker tasks and MLflow --------------------------------------------------------------
+WORKER_CONTAINER = "worker"
+"""Container name of both worker task definitions (RunTask overrides address it by this name)."""
+WORKER_IMAGE_TAG_PARAMETER = "WorkerImageTag"
+"""CloudFormation parameter of the compute stack: the tag of the worker image pushed to ECR."""
+WORKER_IMAGE_TAG_DEFAULT = "latest"
+BACKTEST_TASK_FAMILY = "backtest-worker"
+INSTANCE_TASK_FAMILY = "strategy-instance"
+MLFLOW_PORT = 5000
+MLFLOW_PREFIX = "/mlflow"
+"""MLflow serves UI and REST API under this prefix (`--static-prefix`; MLflow 3.x moves both: B7)."""
+MLFLOW_HEALTH_PATH = f"{MLFLOW_PREFIX}/health"
+MLFLOW_ARTIFACT_PREFIX = "mlflow"
+"""Key prefix of MLflow's artifacts in the artifacts bucket."""
+MLFLOW_WORKERS = 2
+MLFLOW_DESIRED_COUNT = 1
+ALB_PORT = 80
+"""The internal ALB's listener: reached only through the HTTP API's VPC link (TLS ends at the API)."""
+ALB_MLFLOW_RULE_PRIORITY = 10
+ALB_IDLE_TIMEOUT = Duration.seconds(60)
+WAF_RATE_LIMIT = 2000
+"""Requests per 5 minutes from one address before the ALB's WAF blocks it."""
 
 
 def stack_name(stack: str, environment: str) -> str:

@@ -50,11 +50,13 @@ def test_given_acknowledged_findings_when_synthesized_then_each_has_a_specific_r
         "AwsSolutions-APIG4",
         "AwsSolutions-COG2",
         "AwsSolutions-COG8",
+        "AwsSolutions-ECS2",
         "AwsSolutions-IAM5",
         "AwsSolutions-L1",
         "AwsSolutions-RDS10",
         "AwsSolutions-RDS11",
         "AwsSolutions-RDS3",
+        "AwsSolutions-S1",
         "AwsSolutions-SMG4",
         "AwsSolutions-SQS3",
     ]

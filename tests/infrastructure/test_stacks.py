@@ -444,6 +444,7 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
             ],
         ),
         ("foundation", ["vpc_id", "private_subnet_ids", "rds_endpoint"]),
+        ("compute", ["alb_dns_name", "ecs_cluster_name"]),
         ("edge", ["api_gateway_endpoint", "api_gateway_id"]),
     ],
 )

@@ -1,0 +1,243 @@
+"""The compute stack's containers: ECS cluster, worker tasks, MLflow behind the internal ALB (B7)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+from importlib import metadata
+from typing import Any
+
+import pytest
+
+pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed (make cdk-setup)")
+from cdk.constants import (
+    BACKTEST_TASK_FAMILY,
+    INSTANCE_TASK_FAMILY,
+    WORKER_CONTAINER,
+    WORKER_IMAGE_TAG_PARAMETER,
+)
+from cdk.constructs.mlflow_service import MLFLOW_IMAGE_DIR
+from cdk.constructs.web_acl import MANAGED_RULE_GROUPS
+
+from tests.infrastructure.conftest import Synthesized
+
+pytestmark = pytest.mark.slow
+
+
+def _one(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    assert len(resources) == 1, sorted(resources)
+    ((logical_id, resource),) = resources.items()
+    return logical_id, resource["Properties"]
+
+
+def _task_definitions(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    """Task definitions by family without the `tradai-{env}-` prefix."""
+    definitions = synth.resources("compute", "AWS::ECS::TaskDefinition").values()
+    return {d["Properties"]["Family"].split("-", 2)[2]: d["Properties"] for d in definitions}
+
+
+def _role_actions(synth: Synthesized, role_prefix: str) -> set[str]:
+    actions: set[str] = set()
+    for policy in synth.resources("compute", "AWS::IAM::Policy").values():
+        if policy["Properties"]["Roles"][0]["Ref"].startswith(role_prefix):
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                action = statement["Action"]
+                actions |= {action} if isinstance(action, str) else set(action)
+    return actions
+
+
+def _mlflow_command(synth: Synthesized) -> list[Any]:
+    (container,) = _task_definitions(synth)["mlflow"]["ContainerDefinitions"]
+    command: list[Any] = container["Command"]
+    return command
+
+
+def _option(command: list[Any], name: str) -> Any:
+    return command[command.index(name) + 1]
+
+
+# --- cluster and worker tasks ------------------------------------------------------------------
+
+
+def test_given_compute_when_synthesized_then_cluster_has_container_insights(dev: Synthesized) -> None:
+    # When
+    _, cluster = _one(dev.resources("compute", "AWS::ECS::Cluster"))
+
+    # Then
+    assert cluster["ClusterName"] == "tradai-dev-cluster"
+    assert {"Name": "containerInsights", "Value": "enabled"} in cluster["ClusterSettings"]
+
+
+def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_tag_parameter_on_arm64(
+    dev: Synthesized,
+) -> None:
+    # When
+    definitions = _task_definitions(dev)
+    parameters = dev.templates["compute"].find_parameters(WORKER_IMAGE_TAG_PARAMETER)
+
+    # Then: one image for backtest chunks and strategy instances, the tag chosen at deploy
+    assert set(definitions) == {BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY, "mlflow"}
+    assert parameters[WORKER_IMAGE_TAG_PARAMETER]["Type"] == "String"
+    for family in (BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY):
+        definition = definitions[family]
+        assert definition["RequiresCompatibilities"] == ["FARGATE"]
+        assert definition["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+        (container,) = definition["ContainerDefinitions"]
+        assert container["Name"] == WORKER_CONTAINER
+        assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+        image = json.dumps(container["Image"])
+        assert "WorkerImagesRepository" in image
+        assert json.dumps({"Ref": WORKER_IMAGE_TAG_PARAMETER}) in image
+        environment = {variable["Name"]: variable["Value"] for variable in container["Environment"]}
+        assert environment["TRADAI_RUNTIME"] == "aws"
+        assert {"TRADAI_TABLE_NAME", "TRADAI_ARTIFACTS_BUCKET", "TRADAI_MARKET_DATA_BUCKET"} <= set(
+            environment
+        )
+    roles = {definitions[family]["TaskRoleArn"]["Fn::GetAtt"][0] for family in definitions}
+    assert len(roles) == len(definitions)
+
+
+def test_given_worker_task_roles_when_synthesized_then_each_holds_only_what_its_work_needs(
+    dev: Synthesized,
+) -> None:
+    # When
+    backtest = _role_actions(dev, "BacktestTaskTaskRole")
+    instance = _role_actions(dev, "InstanceTaskTaskRole")
+
+    # Then: items, bars read, results written; only an instance reads the exchange keys
+    items = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
+    bars = {"s3:ListBucket", "s3:GetObject"}
+    assert backtest == items | bars | {"s3:PutObject"}
+    assert instance == items | bars | {"secretsmanager:GetSecretValue"}
+
+
+# --- MLflow behind the internal ALB (bug B7) ---------------------------------------------------
+
+
+def test_given_mlflow_command_when_synthesized_then_alb_rule_and_health_check_use_its_prefix(
+    dev: Synthesized,
+) -> None:
+    # Given: the prefix MLflow is started with
+    prefix = _option(_mlflow_command(dev), "--static-prefix")
+
+    # When
+    _, rule = _one(dev.resources("compute", "AWS::ElasticLoadBalancingV2::ListenerRule"))
+    _, target_group = _one(dev.resources("compute", "AWS::ElasticLoadBalancingV2::TargetGroup"))
+
+    # Then: the ALB forwards the prefix unchanged (no rewrite) and checks MLflow's own health route
+    (condition,) = rule["Conditions"]
+    assert condition["PathPatternConfig"]["Values"] == [prefix, f"{prefix}/*"]
+    assert [action["Type"] for action in rule["Actions"]] == ["forward"]
+    assert target_group["HealthCheckPath"] == f"{prefix}/health"
+    assert str(target_group["Port"]) == _option(_mlflow_command(dev), "--port") == "5000"
+
+
+def test_given_mlflow_image_when_built_then_it_pins_the_mlflow_major_version_the_tests_check() -> None:
+    # Given
+    dockerfile = (MLFLOW_IMAGE_DIR / "Dockerfile").read_text()
+
+    # When
+    (pinned,) = re.findall(r"ARG MLFLOW_VERSION=(\S+)", dockerfile)
+
+    # Then: the routing test below runs the installed MLflow; it must be the image's major version
+    installed = metadata.version("mlflow-skinny")
+    assert pinned.split(".")[0] == installed.split(".")[0] == "3"
+
+
+def test_given_mlflow_routes_with_the_prefix_when_matched_against_the_alb_rule_then_ui_and_rest_api_pass(
+    dev: Synthesized,
+) -> None:
+    # Given: MLflow's own route table as `mlflow server --static-prefix P` builds it (the CLI hands the
+    # prefix to the app as _MLFLOW_STATIC_PREFIX); bug B7 was a REST API the ALB never forwarded
+    pytest.importorskip("mlflow.server", reason="mlflow's server module is not installed")
+    prefix = _option(_mlflow_command(dev), "--static-prefix")
+    script = "from mlflow.server import app; print('\\n'.join(r.rule for r in app.url_map.iter_rules()))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=os.environ | {"_MLFLOW_STATIC_PREFIX": prefix},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    routes = result.stdout.split()
+    _, rule = _one(dev.resources("compute", "AWS::ElasticLoadBalancingV2::ListenerRule"))
+    (condition,) = rule["Conditions"]
+    patterns = condition["PathPatternConfig"]["Values"]
+
+    # When
+    api_routes = [route for route in routes if re.search(r"/(ajax-)?api/\d\.0/", route)]
+    unforwarded = [route for route in api_routes if not any(fnmatch.fnmatch(route, p) for p in patterns)]
+
+    # Then
+    assert f"{prefix}/api/2.0/mlflow/experiments/search" in api_routes
+    assert f"{prefix}/health" in routes
+    assert unforwarded == []
+
+
+def test_given_alb_when_synthesized_then_it_is_internal_admits_only_the_vpc_link_and_logs_access(
+    dev: Synthesized,
+) -> None:
+    # When
+    _, alb = _one(dev.resources("compute", "AWS::ElasticLoadBalancingV2::LoadBalancer"))
+    groups = dev.resources("compute", "AWS::EC2::SecurityGroup")
+    (alb_group_ref,) = alb["SecurityGroups"]
+    alb_group = groups[alb_group_ref["Fn::GetAtt"][0]]["Properties"]
+
+    # Then
+    assert alb["Scheme"] == "internal"
+    attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    alb_group_id = {"Fn::GetAtt": [alb_group_ref["Fn::GetAtt"][0], "GroupId"]}
+    rules = dev.resources("compute", "AWS::EC2::SecurityGroupIngress").values()
+    ingress = alb_group.get("SecurityGroupIngress", [])
+    ingress += [r["Properties"] for r in rules if r["Properties"]["GroupId"] == alb_group_id]
+    assert ingress
+    for rule in ingress:
+        assert "CidrIp" not in rule
+        assert rule["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("LoadBalancerVpcLinkSecurityGroup")
+
+
+def test_given_alb_when_synthesized_then_waf_with_managed_rules_and_a_rate_rule_protects_it(
+    dev: Synthesized,
+) -> None:
+    # When
+    acl_id, acl = _one(dev.resources("compute", "AWS::WAFv2::WebACL"))
+    _, association = _one(dev.resources("compute", "AWS::WAFv2::WebACLAssociation"))
+
+    # Then
+    assert acl["Scope"] == "REGIONAL"
+    statements = [rule["Statement"] for rule in acl["Rules"]]
+    managed = [s["ManagedRuleGroupStatement"]["Name"] for s in statements if "ManagedRuleGroupStatement" in s]
+    assert managed == list(MANAGED_RULE_GROUPS)
+    rate = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert len(rate) == 1
+    assert rate[0]["Action"] == {"Block": {}}
+    assert association["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    assert association["ResourceArn"]["Ref"].startswith("LoadBalancerAlb")
+
+
+def test_given_mlflow_service_when_synthesized_then_it_reaches_its_database_and_reads_secrets_as_secrets(
+    dev: Synthesized,
+) -> None:
+    # When
+    (container,) = _task_definitions(dev)["mlflow"]["ContainerDefinitions"]
+    ingress = [
+        r["Properties"]
+        for r in dev.resources("compute", "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["FromPort"] == 5432
+    ]
+
+    # Then: the password is an ECS secret, never a plain variable; only MLflow's group reaches 5432
+    assert {s["Name"] for s in container["Secrets"]} == {"DB_USER", "DB_PASSWORD"}
+    assert "DB_PASSWORD" not in {v["Name"] for v in container["Environment"]}
+    (rule,) = ingress
+    assert "MlflowDbInstanceSecurityGroup" in json.dumps(rule["GroupId"])
+    assert rule["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("MlflowService")
+    assert _option(_mlflow_command(dev), "--artifacts-destination")
+    (service,) = [s["Properties"] for s in dev.resources("compute", "AWS::ECS::Service").values()]
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
