@@ -222,3 +222,55 @@ def local_container(data_dir: Path, **parts: Any) -> Container:
         "market_data": FakeMarketData.walking(),
     }
     return Container(**(values | parts))
+
+
+class FakeInstanceRunner:
+    """Instance processes that exist only in memory: tests launch, kill and stop them by hand."""
+
+    name = "fake"
+
+    def __init__(self, *, stops_gracefully: bool = True, fail_launch: bool = False) -> None:
+        self.alive: dict[str, bool] = {}
+        self.exit_codes: dict[str, int] = {}
+        self.lines: dict[str, list[Any]] = {}
+        self.stop_requests: list[str] = []
+        self.stops_gracefully = stops_gracefully
+        self.fail_launch = fail_launch
+
+    def launch(self, instance: Any) -> str:
+        from tradai.domain.errors import Unavailable
+
+        if self.fail_launch:
+            raise Unavailable("cannot start the instance process: no capacity")
+        self.alive[instance.instance_id] = True
+        return f"fake:{instance.instance_id}"
+
+    def kill(self, instance_id: str, exit_code: int = -9) -> None:
+        """Make an instance's process die, as `kill -9` would."""
+        self.alive[instance_id] = False
+        self.exit_codes[instance_id] = exit_code
+
+    def log(self, instance_id: str, message: str, at: datetime | None = None) -> None:
+        from tradai.domain.instances import LogLine
+
+        self.lines.setdefault(instance_id, []).append(LogLine(timestamp=at, level="INFO", message=message))
+
+    def state(self, instance: Any) -> Any:
+        from tradai.domain.instances import RunnerState
+
+        if self.alive.get(instance.instance_id, False):
+            return RunnerState(alive=True)
+        code = self.exit_codes.get(instance.instance_id)
+        return RunnerState(alive=False, exit_code=code, detail=f"exit code {code}")
+
+    def stop(self, instance: Any, *, timeout_seconds: float) -> bool:
+        self.stop_requests.append(instance.instance_id)
+        if self.stops_gracefully:
+            self.alive[instance.instance_id] = False
+        return self.stops_gracefully
+
+    def logs(self, instance: Any, *, limit: int, since: datetime | None = None) -> list[Any]:
+        lines = self.lines.get(instance.instance_id, [])
+        if since is not None:
+            lines = [line for line in lines if line.timestamp is None or line.timestamp >= since]
+        return list(lines[-limit:])

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from tests.fakes import FakeExchange
+from tests.fakes import FakeExchange, FakeInstanceRunner
 from tradai.adapters.dev_keys import DevTokenKeys
 from tradai.api.app import create_app
 from tradai.api.local import ROUTERS
@@ -36,6 +36,7 @@ def build_app(auth: str) -> FastAPI:
     assert container.strategies is not None
     # A registered strategy and config to find; this also loads the engine before the first request.
     ensure_demo_strategy(store=container.store, catalog=container.strategies, now=datetime.now(UTC))
+    container.instance_runner = FakeInstanceRunner()  # the fuzzer must not leave instance processes running
     app = create_app(routers=ROUTERS, settings=app_settings, container=container)
     app.dependency_overrides[data.get_exchange] = lambda: FakeExchange()  # never a real exchange
     return app

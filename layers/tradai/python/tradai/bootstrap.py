@@ -16,6 +16,7 @@ from tradai.ports import (
     ConnectionSender,
     DocumentStore,
     HealthProbe,
+    InstanceRunner,
     JobExecutor,
     MarketData,
     StrategyCatalog,
@@ -44,6 +45,8 @@ class Container:
     """The strategies backtests may use."""
     market_data: MarketData | None = None
     """Stored OHLCV bars (ArcticDB); None where no market-data store is configured."""
+    instance_runner: InstanceRunner | None = None
+    """Runs strategy instances (child processes locally, ECS tasks in AWS)."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -88,6 +91,7 @@ def build_authenticator(settings: Settings) -> Authenticator | None:
 def _local_container(settings: Settings) -> Container:
     from tradai.adapters.arctic_bars import ArcticMarketData
     from tradai.adapters.file_blobs import FileBlobStore
+    from tradai.adapters.process_instances import ProcessInstanceRunner
     from tradai.adapters.sqlite_store import SqliteDocumentStore
 
     market_data = ArcticMarketData(settings.market_data_uri, keep_versions=settings.market_data_keep_versions)
@@ -97,6 +101,7 @@ def _local_container(settings: Settings) -> Container:
         blobs=FileBlobStore(settings.blob_dir),
         job_bus=LocalJobBus(),
         market_data=market_data,
+        instance_runner=ProcessInstanceRunner(settings),
         extra_probes={"market_data": market_data},
     )
 
@@ -104,6 +109,7 @@ def _local_container(settings: Settings) -> Container:
 def _aws_container(settings: Settings) -> Container:
     from tradai.adapters.arctic_bars import ArcticMarketData
     from tradai.adapters.dynamo_store import DynamoDocumentStore
+    from tradai.adapters.ecs_instances import EcsInstanceRunner
     from tradai.adapters.s3_blobs import S3BlobStore
 
     return Container(
@@ -114,6 +120,11 @@ def _aws_container(settings: Settings) -> Container:
         # Opens S3 on first use only; not a health probe here, so the health Lambda never loads ArcticDB.
         market_data=ArcticMarketData(
             settings.market_data_uri, keep_versions=settings.market_data_keep_versions
+        ),
+        instance_runner=EcsInstanceRunner(
+            settings,
+            ecs_factory=_boto3_client(settings, "ecs"),
+            logs_factory=_boto3_client(settings, "logs"),
         ),
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from tradai.domain.instances import LogLine, RunnerState, StrategyInstance
 from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
 from tradai.domain.orders import Execution, Order
 from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
@@ -274,3 +275,33 @@ class Broker(Protocol):
         Raises:
             BrokerUnavailable: the broker could not be reached; nothing was traded.
         """
+
+
+class InstanceRunner(Protocol):
+    """Runs strategy instances: a child process each locally, an ECS task each on Fargate in AWS.
+
+    The runner only starts, watches and stops the process (`tradai worker instance`); the
+    instance's status lives in the store, and the process itself reads it to pause and resume.
+    """
+
+    name: str
+
+    def launch(self, instance: StrategyInstance) -> str:
+        """Start the instance's process and return where it runs (`pid:<pid>`, a task ARN).
+
+        Raises:
+            Unavailable: the process or task could not be started.
+        """
+
+    def state(self, instance: StrategyInstance) -> RunnerState:
+        """Tell whether the instance's process is still alive (and how it ended if not)."""
+
+    def stop(self, instance: StrategyInstance, *, timeout_seconds: float) -> bool:
+        """Ask the process to stop (SIGTERM), force it after `timeout_seconds` where the runner can.
+
+        Returns:
+            Whether the process is gone when this returns (ECS stops tasks asynchronously).
+        """
+
+    def logs(self, instance: StrategyInstance, *, limit: int, since: datetime | None = None) -> list[LogLine]:
+        """Return the instance's last `limit` log lines (at or after `since`), oldest first."""

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Runtime = Literal["local", "aws"]
@@ -118,6 +118,48 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=1024, description="Largest request body accepted (413)."
     )
 
+    # Strategy instances (dry-run and live trading)
+    live_trading: bool = Field(
+        default=False,
+        description="Allow live instances (real orders): TRADAI_LIVE_TRADING=1. Off by default.",
+    )
+    exchange_api_key: SecretStr | None = Field(
+        default=None, description="The live broker's exchange API key."
+    )
+    exchange_api_secret: SecretStr | None = Field(default=None, description="The live broker's API secret.")
+    replay_bars: int = Field(
+        default=500, ge=10, le=1_000_000, description="A dry-run replays this many of the newest stored bars."
+    )
+    replay_bars_per_second: float = Field(
+        default=50.0, gt=0, le=100_000, description="Default replay speed: orders flow at once offline."
+    )
+    instance_window_bars: int = Field(
+        default=300, ge=10, le=100_000, description="Bars an instance keeps (at least 3x its warm-up)."
+    )
+    instance_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="How often an instance re-reads its record (pause, stop)."
+    )
+    instance_stop_timeout_seconds: float = Field(
+        default=10.0, ge=0, le=600, description="Grace before a stopping instance is killed."
+    )
+    ecs_cluster: str = Field(default="tradai-dev", description="The ECS cluster instances run on (AWS).")
+    instance_task_definition: str = Field(
+        default="tradai-worker-dev", description="The worker task definition instances run as (AWS)."
+    )
+    instance_container_name: str = Field(default="worker", description="The worker container's name.")
+    instance_subnets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Subnets of instance tasks (awsvpc), comma-separated."
+    )
+    instance_security_groups: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Security groups of instance tasks, comma-separated."
+    )
+    instance_log_group: str = Field(
+        default="/tradai/dev/worker", description="CloudWatch log group of the worker tasks."
+    )
+    instance_log_stream_prefix: str = Field(
+        default="worker", description="The awslogs stream prefix of the worker container."
+    )
+
     # SQLite store: how long a writer waits for another process's lock before the store reports busy.
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
 
@@ -147,7 +189,9 @@ class Settings(BaseSettings):
         description="Days of stored bars (ending at the newest) a validation runs on.",
     )
 
-    @field_validator("cors_origins", "cognito_client_ids", mode="before")
+    @field_validator(
+        "cors_origins", "cognito_client_ids", "instance_subnets", "instance_security_groups", mode="before"
+    )
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         """Accept a comma-separated list, as seed 002's BACKEND_CORS_ORIGINS does."""
@@ -209,6 +253,21 @@ class Settings(BaseSettings):
         if self.mlflow_tracking_uri:
             return self.mlflow_tracking_uri
         return f"sqlite:///{(self.data_dir / 'mlflow' / 'mlflow.db').resolve()}"
+
+    @property
+    def exchange_keys_configured(self) -> bool:
+        """Whether a live broker has API keys."""
+        return bool(
+            self.exchange_api_key
+            and self.exchange_api_key.get_secret_value()
+            and self.exchange_api_secret
+            and self.exchange_api_secret.get_secret_value()
+        )
+
+    @property
+    def instances_dir(self) -> Path:
+        """The folder holding each local instance's log file."""
+        return self.data_dir / "instances"
 
     @property
     def blob_dir(self) -> Path:

@@ -1,14 +1,17 @@
-"""The worker side: run one job in this process (a local worker process or a Fargate task)."""
+"""The worker side: run one job or one strategy instance in this process (a local child process or a
+Fargate task)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from tradai.bootstrap import build_container
+from tradai.domain.instances import InstanceStatus
 from tradai.observability import configure_logging
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_worker import EventSink, JobReporter, execute, resolve_runner
-from tradai.settings import Settings
+from tradai.settings import Settings, get_settings
 
 
 def run_job(
@@ -27,3 +30,30 @@ def run_job(
     container = build_container(settings)
     reporter = JobReporter(job_id=job_id, jobs=JobRepository(container.store), events=events)
     execute(job_id, runner=resolve_runner(runner_target), reporter=reporter, container=container)
+
+
+def run_instance(instance_id: str, settings: Settings | None = None) -> int:
+    """Run the strategy instance `instance_id` in this process until it ends; return the exit code.
+
+    SIGTERM (a local stop, or ECS StopTask) ends the loop gracefully: the instance is recorded
+    `stopped` before the process exits.
+    """
+    import signal
+
+    from tradai.services.instance_parts import build_parts
+    from tradai.services.instance_repository import InstanceRepository
+    from tradai.services.instance_worker import InstanceLoop
+
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    container = build_container(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    loop = InstanceLoop(
+        instance_id=instance_id,
+        repository=InstanceRepository(container.store),
+        build=lambda instance: build_parts(instance, container=container, settings=settings),
+        poll_seconds=settings.instance_poll_seconds,
+        stop_requested=stop.is_set,
+    )
+    return 1 if loop.run() == InstanceStatus.FAILED else 0

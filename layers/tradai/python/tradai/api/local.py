@@ -10,19 +10,21 @@ from fastapi import FastAPI
 
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import backtest_results, backtests, configs, data, health, strategies, ws
+from tradai.api.routers import backtest_results, backtests, configs, data, health, instances, strategies, ws
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+# instances before strategies: its paths (`/strategies/{id}/run`, `.../instances`) are the more specific.
 ROUTERS = [
     health.router,
     backtests.router,
     backtest_results.router,
     ws.router,
     data.router,
+    instances.router,
     strategies.router,
     configs.router,
 ]
@@ -48,6 +50,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         _load_demo_data_once(container)
     if settings.demo_data:
         _register_demo_strategy_once(container)
+    _find_instances_again(container)
     log.info(
         "TradAI serving on the local runtime",
         extra={
@@ -82,6 +85,18 @@ def _register_demo_strategy_once(container: Container) -> None:
     assert container.strategies is not None
     if ensure_demo_strategy(store=container.store, catalog=container.strategies, now=utc_now()):
         log.info("registered the demo strategy", extra={"config": "pascal-v2"})
+
+
+def _find_instances_again(container: Container) -> None:
+    """Instances outlive the server: find the running ones by pid; mark the ones that died failed."""
+    from tradai.api.routers.instances import get_instance_service
+    from tradai.domain.clock import utc_now
+
+    if container.instance_runner is None:
+        return
+    active = get_instance_service(container).active_instances(now=utc_now())
+    if active:
+        log.info("found running strategy instances", extra={"instances": [i.instance_id for i in active]})
 
 
 def create_local_app() -> FastAPI:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradai import __version__
-from tradai.cli import auth, backtest, data, server
+from tradai.cli import auth, backtest, data, server, worker
 
 app = typer.Typer(
     name="tradai",
@@ -35,3 +35,4 @@ server.register(app)
 auth.register(app)
 backtest.register(app)
 data.register(app)
+worker.register(app)

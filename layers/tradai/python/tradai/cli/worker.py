@@ -1,0 +1,25 @@
+"""`tradai worker ...`: run one piece of work in this process (local child processes, Fargate tasks)."""
+
+from __future__ import annotations
+
+import typer
+
+worker_app = typer.Typer(
+    help="Run work in this process (what local child processes and Fargate tasks start).",
+    no_args_is_help=True,
+)
+
+
+@worker_app.command("instance")
+def instance(
+    instance_id: str = typer.Option(..., "--instance-id", help="The stored instance to run."),
+) -> None:
+    """Run a strategy instance (dry-run or live) until it is stopped, its replay ends, or it fails."""
+    from tradai.worker import run_instance
+
+    raise typer.Exit(run_instance(instance_id))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the worker commands to the `tradai` app."""
+    app.add_typer(worker_app, name="worker")

@@ -1,0 +1,160 @@
+"""The ECS instance runner on moto: RunTask with the worker command, DescribeTasks, StopTask,
+ListTasks for health, and the instance's log lines from CloudWatch Logs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tradai.adapters.ecs_instances import EcsInstanceRunner
+from tradai.domain.errors import Unavailable
+from tradai.domain.instances import StrategyInstance
+from tradai.settings import Settings
+
+REGION = "eu-central-1"
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def settings_for(network: dict[str, str], cluster: str = "tradai-test") -> Settings:
+    return Settings(
+        runtime="aws",
+        ecs_cluster=cluster,
+        instance_task_definition="tradai-worker-test",
+        instance_subnets=[network["subnet"]],
+        instance_security_groups=[network["security_group"]],
+        instance_log_group="/tradai/test/worker",
+    )
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        ecs = boto3.client("ecs", region_name=REGION)
+        logs = boto3.client("logs", region_name=REGION)
+        ecs.create_cluster(clusterName="tradai-test")
+        ecs.register_task_definition(
+            family="tradai-worker-test",
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="512",
+            memory="1024",
+            containerDefinitions=[
+                {"name": "worker", "image": "tradai-worker:latest", "memory": 1024, "essential": True}
+            ],
+        )
+        logs.create_log_group(logGroupName="/tradai/test/worker")
+        ec2 = boto3.client("ec2", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        # moto names a task's network interface only in a VPC with DNS hostnames (else RunTask fails)
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
+        yield {"ecs": ecs, "logs": logs, "network": {"subnet": subnet, "security_group": group}}
+
+
+@pytest.fixture
+def runner(aws: dict[str, Any]) -> EcsInstanceRunner:
+    return EcsInstanceRunner(settings_for(aws["network"]), ecs=aws["ecs"], logs=aws["logs"])
+
+
+def instance(runtime_ref: str | None = None) -> StrategyInstance:
+    return StrategyInstance(
+        instance_id="7d3f2a1e-0000-4000-8000-000000000001",
+        strategy_name="PascalStrategy",
+        strategy_version="2.0.0",
+        mode="dry-run",
+        feed="replay",
+        exchange="binance_futures",
+        timeframe="1h",
+        symbols=["BTC/USDT:USDT"],
+        capital=1000,
+        owner="alice",
+        created_at=T0,
+        updated_at=T0,
+        runtime_ref=runtime_ref,
+    )
+
+
+def test_given_cluster_when_launched_then_worker_task_runs_the_instance_command(
+    runner: EcsInstanceRunner, aws: dict[str, Any]
+) -> None:
+    # When
+    arn = runner.launch(instance())
+
+    # Then: one task of the worker definition, started by TradAI, with the instance command
+    task = aws["ecs"].describe_tasks(cluster="tradai-test", tasks=[arn])["tasks"][0]
+    assert arn.startswith("arn:aws:ecs:")
+    assert "tradai-worker-test" in task["taskDefinitionArn"]
+    assert task["startedBy"] == "tradai-instances"
+    override = task["overrides"]["containerOverrides"][0]
+    assert override["name"] == "worker"
+    assert override["command"] == [
+        "tradai", "worker", "instance", "--instance-id", "7d3f2a1e-0000-4000-8000-000000000001",
+    ]  # fmt: skip
+    assert [attachment["type"] for attachment in task["attachments"]] == ["ElasticNetworkInterface"]
+    assert runner.state(instance(arn)).alive
+    runner.ping()
+    listed = aws["ecs"].list_tasks(cluster="tradai-test", startedBy="tradai-instances")["taskArns"]
+    assert listed == [arn]
+
+
+def test_given_running_task_when_stopped_then_reads_as_gone_with_reason(runner: EcsInstanceRunner) -> None:
+    # Given
+    running = instance(runner.launch(instance()))
+
+    # When
+    gone = runner.stop(running, timeout_seconds=30)
+
+    # Then
+    state = runner.state(running)
+    assert gone and not state.alive
+    assert state.detail is not None and "stopped by TradAI" in state.detail
+
+
+def test_given_log_events_when_logs_read_then_parsed_lines_newest_last_and_since_filters(
+    runner: EcsInstanceRunner, aws: dict[str, Any]
+) -> None:
+    # Given the awslogs stream of the task
+    arn = runner.launch(instance())
+    stream = f"worker/worker/{arn.rsplit('/', 1)[-1]}"
+    aws["logs"].create_log_stream(logGroupName="/tradai/test/worker", logStreamName=stream)
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    events = [
+        {"timestamp": now_ms - 3000, "message": json.dumps({"level": "INFO", "message": "instance started"})},
+        {"timestamp": now_ms - 2000, "message": "Traceback (most recent call last):"},
+        {"timestamp": now_ms - 1000, "message": json.dumps({"level": "ERROR", "message": "instance failed"})},
+    ]
+    aws["logs"].put_log_events(logGroupName="/tradai/test/worker", logStreamName=stream, logEvents=events)
+
+    # When
+    lines = runner.logs(instance(arn), limit=2)
+    recent = runner.logs(instance(arn), limit=10, since=datetime.fromtimestamp((now_ms - 1500) / 1000, UTC))
+
+    # Then
+    assert [(line.level, line.message) for line in lines] == [
+        (None, "Traceback (most recent call last):"),
+        ("ERROR", "instance failed"),
+    ]
+    assert all(line.timestamp is not None for line in lines)
+    assert [line.message for line in recent] == ["instance failed"]
+
+
+def test_given_task_without_logs_yet_when_logs_read_then_empty(runner: EcsInstanceRunner) -> None:
+    assert runner.logs(instance(runner.launch(instance())), limit=10) == []
+
+
+def test_given_missing_cluster_when_launched_then_unavailable_naming_the_cluster(
+    aws: dict[str, Any],
+) -> None:
+    # Given
+    runner = EcsInstanceRunner(settings_for(aws["network"], cluster="nope"), ecs=aws["ecs"], logs=aws["logs"])
+
+    # When / Then
+    with pytest.raises(Unavailable, match="nope"):
+        runner.launch(instance())
