@@ -113,8 +113,9 @@ def test_given_running_task_when_stopped_then_reads_as_gone_with_reason(runner: 
 
     # Then
     state = runner.state(running)
-    assert gone and not state.alive
-    assert state.detail is not None and "stopped by TradAI" in state.detail
+    assert gone
+    assert not state.alive
+    assert "stopped by TradAI" in str(state.detail)
 
 
 def test_given_log_events_when_logs_read_then_parsed_lines_newest_last_and_since_filters(

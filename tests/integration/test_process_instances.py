@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes import FakeMarketBars
+from tests.fakes import random_walk_bars
 from tradai.adapters.arctic_bars import ArcticMarketData
 from tradai.adapters.engine_catalog import EngineStrategyCatalog
 from tradai.adapters.process_instances import ProcessInstanceRunner
@@ -30,12 +30,10 @@ BTC = "BTC/USDT:USDT"
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("instances")
-    fake = FakeMarketBars({BTC: ("2024-01-01", "2024-03-31")})
-    start, end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 31, tzinfo=UTC)
-    bars = fake.read_bars(exchange="binance_futures", symbol=BTC, timeframe="1h", start=start, end=end)
+    bars = random_walk_bars("2024-01-01", "2024-03-31")
     settings = Settings(data_dir=data_dir, instance_poll_seconds=0.1, log_level="INFO")
     market = ArcticMarketData(settings.market_data_uri)
-    market.write_bars(exchange="binance_futures", symbol=BTC, timeframe="1h", bars=bars)  # type: ignore[arg-type]
+    market.write_bars(exchange="binance_futures", symbol=BTC, timeframe="1h", bars=bars)
     return settings
 
 

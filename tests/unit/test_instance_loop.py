@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeMarketBars
+from tests.fakes import FakeMarketData
 from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.domain.instances import InstanceStatus, ReplaySpec, StrategyInstance
 from tradai.engine.registry import resolve_strategy
@@ -81,7 +81,7 @@ def loop_for(
         assert instance.replay is not None
         strategy = resolve_strategy(instance.strategy_name)(instance.parameters)
         feed = ReplayFeed(
-            market_data=FakeMarketBars(),  # type: ignore[arg-type]
+            market_data=FakeMarketData.walking(),
             exchange=instance.exchange,
             symbols=instance.symbols,
             timeframe=instance.timeframe,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fakes import FakeInstanceRunner, FakeMarketBars, local_container
+from tests.fakes import FakeInstanceRunner, FakeMarketData, local_container
 from tradai.api.app import create_app
 from tradai.api.routers import instances
 from tradai.bootstrap import Container, build_authenticator
@@ -33,7 +33,9 @@ def make_client(tmp_path: Path, runner: FakeInstanceRunner, **settings: Any) -> 
         tmp_path,
         settings=app_settings,
         instance_runner=runner,
-        market_data=FakeMarketBars({BTC: ("2024-01-01", "2024-03-31"), ETH: ("2024-02-01", "2024-03-15")}),
+        market_data=FakeMarketData.walking(
+            {BTC: ("2024-01-01", "2024-03-31"), ETH: ("2024-02-01", "2024-03-15")}
+        ),
         authenticator=build_authenticator(app_settings),
     )
     app = create_app(routers=[instances.router], settings=app_settings, container=container)

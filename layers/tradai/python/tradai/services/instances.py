@@ -32,7 +32,7 @@ from tradai.domain.instances import (
 )
 from tradai.domain.market import Timeframe, check_exchange, check_symbol
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
-from tradai.ports import InstanceRunner, MarketBars, StrategyCatalog
+from tradai.ports import InstanceRunner, MarketData, StrategyCatalog
 from tradai.services.backtest_submission import NoMarketData
 from tradai.services.instance_repository import InstanceRepository
 
@@ -84,7 +84,7 @@ class InstanceService:
     repository: InstanceRepository
     catalog: StrategyCatalog
     runner: InstanceRunner
-    bars: MarketBars | None = None
+    bars: MarketData | None = None
     policy: InstancePolicy = field(default_factory=InstancePolicy)
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
