@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.api.app import create_app
 from tradai.api.routers import health
 from tradai.bootstrap import Container
-from tradai.domain.errors import ConditionFailed, InvalidInput, NotFound, StoreUnavailable
+from tradai.domain.errors import ConditionFailed, InvalidInput, NotFound, StoreUnavailable, StrategyError
 from tradai.settings import Settings
 
 probe_router = APIRouter(prefix="/api/v1/probe", tags=["probe"])
@@ -40,6 +42,11 @@ def raise_conflict() -> None:
 @probe_router.get("/invalid")
 def raise_invalid() -> None:
     raise InvalidInput("start must be before end")
+
+
+@probe_router.get("/strategy-error")
+def raise_strategy_error() -> None:
+    raise StrategyError("strategy 'mine' failed: ZeroDivisionError: division by zero")
 
 
 @probe_router.get("/unavailable")
@@ -96,6 +103,7 @@ def assert_error_shape(response: object, status: int, code: str) -> dict[str, ob
         ("GET", "/api/v1/probe/not-found", 404, "NOT_FOUND"),
         ("GET", "/api/v1/probe/conflict", 409, "CONDITION_FAILED"),
         ("GET", "/api/v1/probe/invalid", 400, "INVALID_INPUT"),
+        ("GET", "/api/v1/probe/strategy-error", 422, "STRATEGY_ERROR"),
         ("GET", "/api/v1/probe/unavailable", 503, "STORE_UNAVAILABLE"),
         ("GET", "/api/v1/probe/crash", 500, "INTERNAL_ERROR"),
     ],
@@ -232,3 +240,12 @@ def test_given_a_failing_dependency_when_health_requested_then_503_same_shape_na
     assert body["checks"]["market_data"]["detail"]
     assert body["checks"]["store"]["status"] == "ok"
     assert probe.pings == 1
+
+
+def test_given_the_api_when_it_maps_engine_errors_then_the_engine_is_not_imported() -> None:
+    # Given a fresh interpreter / When the app and its error mapping load
+    code = "import sys, tradai.api.app, tradai.api.errors; print('tradai.engine' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+    # Then numba and pandas stay out of the HTTP path
+    assert output.strip() == "False"

@@ -47,7 +47,8 @@ def run_mode(container: Container, **changes: Any) -> tuple[Any, ListSink, str]:
     jobs.create(job)
     jobs.transition(job.job_id, JobStatus.RUNNING, at=utc_now())
     sink = ListSink()
-    reporter = JobReporter(job_id=job.job_id, jobs=jobs, events=sink)
+    ticks = iter(range(1_000_000))  # a clock a second apart per call: no progress write is throttled away
+    reporter = JobReporter(job_id=job.job_id, jobs=jobs, events=sink, monotonic=lambda: float(next(ticks)))
     return backtest_runner.run(jobs.get(job.job_id), reporter, container), sink, job.job_id
 
 
@@ -95,7 +96,7 @@ def test_given_sweep_when_run_then_ranked_table_and_best_params(container: Conta
 
 
 def test_given_walk_forward_when_run_then_windows_and_efficiency(container: Container) -> None:
-    outcome, _, _ = run_mode(
+    outcome, sink, _ = run_mode(
         container,
         mode="walk_forward",
         parameter_space={"fast": [3, 5], "slow": [20, 30]},
@@ -104,6 +105,12 @@ def test_given_walk_forward_when_run_then_windows_and_efficiency(container: Cont
     extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))
     assert len(extras["walk_forward"]["windows"]) == 3
     assert "efficiency_ratio" in extras["walk_forward"]
+
+    # And progress told the bar date reached as the windows advanced, not only at the end
+    dates = [m["current_date"] for _, m in sink.items if "type" not in m and m.get("current_date")]
+    assert dates == sorted(dates)
+    assert len(set(dates)) >= 3
+    assert "2024-01-31" <= dates[0] < "2024-03-01"
 
 
 def test_given_monte_carlo_when_run_then_percentiles_and_probabilities(container: Container) -> None:

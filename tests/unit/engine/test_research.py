@@ -37,6 +37,17 @@ def test_given_grid_when_swept_then_every_valid_set_is_ranked_best_first() -> No
     assert seen == sorted(seen)
 
 
+def test_given_drawdown_metric_when_swept_then_the_shallowest_drawdown_ranks_first() -> None:
+    # When: drawdowns are negative fractions (seed 001), so nearer zero is better
+    result = sweep(BARS, "sma_cross", {"fast": [5, 10], "slow": [20, 40]}, metric="max_drawdown")
+
+    # Then
+    drawdowns = result.table["max_drawdown"]
+    assert (drawdowns <= 0).all()
+    assert drawdowns.is_monotonic_decreasing
+    assert drawdowns.iloc[0] == drawdowns.max()
+
+
 def test_given_random_search_when_seeded_then_reproducible() -> None:
     # When
     first = sweep(BARS, "rsi_reversion", method="random", samples=6, seed=11)
@@ -91,7 +102,7 @@ def test_given_backtest_when_monte_carlo_then_seeded_percentiles_are_ordered() -
     returns = list(first.total_return.values())
     assert returns == sorted(returns)
     assert 0.0 <= first.prob_sharpe_positive <= 1.0
-    assert all(0.0 <= d <= 1.0 for d in first.max_drawdown.values())
+    assert all(-1.0 <= d <= 0.0 for d in first.max_drawdown.values())
 
 
 def test_given_two_symbols_when_backtested_then_capital_is_shared_and_breakdown_per_symbol() -> None:
@@ -109,3 +120,26 @@ def test_given_two_symbols_when_backtested_then_capital_is_shared_and_breakdown_
     final = result.equity["portfolio_value"].iloc[-1]
     assert final == pytest.approx(1000.0 + result.trades["pnl"].sum(), rel=1e-9)
     assert len(result.equity) == len(BARS)
+
+
+def test_given_a_callback_taking_bar_time_when_run_then_it_sees_the_bars_reached() -> None:
+    # Given
+    seen: list[tuple[float, object]] = []
+
+    def progress(fraction: float, message: str, bar_time: object = None) -> None:
+        seen.append((fraction, bar_time))
+
+    # When
+    backtest(BARS, "sma_cross", progress=progress)
+    walked: list[object] = []
+    walk_forward(
+        BARS, "sma_cross", {"fast": [5], "slow": [30]}, windows=3,
+        progress=lambda fraction, message, bar_time=None: walked.append(bar_time),
+    )  # fmt: skip
+
+    # Then: the single run ends on the last bar; the walk-forward moves through the windows
+    assert seen[-1] == (1.0, BARS.index[-1].to_pydatetime())
+    times = [t for t in walked if t is not None]
+    assert times == sorted(times)
+    assert len(set(times)) >= 4
+    assert times[-1] == BARS.index[-1].to_pydatetime()

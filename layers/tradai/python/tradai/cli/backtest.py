@@ -271,7 +271,7 @@ def _bars(data: Path | None, symbol: str | None, start: str | None, end: str | N
 
 
 def _settings(capital: float, fees: str, slippage: float, fill: str, timeframe: str | None) -> dict[str, Any]:
-    from tradai.engine.errors import InvalidSettings
+    from tradai.domain.errors import InvalidSettings
 
     text = fees.strip().lower()
     try:
@@ -297,7 +297,7 @@ def _space(items: list[str] | None) -> dict[str, list[str]] | None:
 
 
 def _pair(item: str) -> tuple[str, str]:
-    from tradai.engine.errors import InvalidParameter
+    from tradai.domain.errors import InvalidParameter
 
     name, sep, value = item.partition("=")
     if not sep or not name.strip():

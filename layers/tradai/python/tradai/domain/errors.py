@@ -155,3 +155,36 @@ class Unprocessable(InvalidInput):
     """The request is well-formed but its content breaks a rule of the resource (HTTP 422)."""
 
     code = "UNPROCESSABLE"
+
+
+class StrategyError(Unprocessable):
+    """A strategy's own code failed or returned something the engine cannot use; fix the strategy.
+
+    Raised by the backtest engine; here so the API maps it (422) without importing the engine.
+    """
+
+    code = "STRATEGY_ERROR"
+
+
+class StrategyNotFound(NotFound):
+    """No built-in or user strategy has the name asked for."""
+
+    code = "STRATEGY_NOT_FOUND"
+
+
+class InvalidParameter(InvalidInput):
+    """A strategy parameter is unknown, of the wrong type or outside its range."""
+
+    code = "INVALID_PARAMETER"
+
+
+class InvalidBars(InvalidInput):
+    """The OHLCV bars are empty, malformed or not in strictly increasing time order."""
+
+    code = "INVALID_BARS"
+
+
+class InvalidSettings(InvalidInput):
+    """A simulation setting (capital, fees, leverage, ...) is out of its valid range."""
+
+    code = "INVALID_SETTINGS"

@@ -5,15 +5,15 @@ Depends only on numpy, pandas and numba. Public API: `backtest`, `sweep`, `walk_
 
 from __future__ import annotations
 
-from tradai.engine.api import backtest
-from tradai.engine.config import SimulationSettings
-from tradai.engine.errors import (
+from tradai.domain.errors import (
     InvalidBars,
     InvalidParameter,
     InvalidSettings,
     StrategyError,
     StrategyNotFound,
 )
+from tradai.engine.api import backtest
+from tradai.engine.config import SimulationSettings
 from tradai.engine.monte_carlo import MonteCarloResult, monte_carlo
 from tradai.engine.parameters import BoolParameter, CategoricalParameter, DecimalParameter, IntParameter
 from tradai.engine.result import ENGINE_VERSION, BacktestResult

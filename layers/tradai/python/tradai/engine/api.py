@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from tradai.engine.progress import Progress
 from tradai.engine.result import BacktestResult
-from tradai.engine.run import Progress, run_backtest
+from tradai.engine.run import run_backtest
 from tradai.engine.strategy import Strategy
 
 
@@ -31,7 +32,8 @@ def backtest(
         strategy: a strategy name (built-in or from `strategy_path`) or a Strategy subclass.
         params: parameter values; undeclared ones take their defaults.
         strategy_path: the user strategies folder (the TRADAI_STRATEGY_PATH setting).
-        progress: called with (fraction done, message) as the run advances.
+        progress: called with (fraction done, message) as the run advances, and with
+            `bar_time=` (UTC datetime of the last bar simulated) when it takes that keyword.
         form: "auto" (the array form when the strategy has one), "arrays" or "frame" (DataFrame form).
         **settings: SimulationSettings fields: capital, fees (fraction) or fees_bps, slippage,
             leverage, position_size, fill ("open"/"close"), allocation, stoploss, take_profit,

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 from numba import njit
 
-from tradai.engine.errors import InvalidBars
+from tradai.domain.errors import InvalidBars
 from tradai.engine.strategy import BarArrays
 
 FloatArray = npt.NDArray[np.float64]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from tradai.engine.errors import InvalidSettings
+from tradai.domain.errors import InvalidSettings
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tradai.domain.errors import InvalidBars
 from tradai.engine.bars import OHLCV, validate_bars
-from tradai.engine.errors import InvalidBars
 
 TIME_COLUMNS = ("date", "datetime", "time", "timestamp")
 

@@ -48,7 +48,7 @@ def equity_stats(equity: FloatArray, capital: float) -> FloatArray:  # pragma: n
     """Return one pass of equity statistics.
 
     [mean return, std return (ddof=1), downside deviation, skew, kurtosis (non-excess),
-     max drawdown (fraction), max drawdown (currency), longest drawdown (bars)]
+     max drawdown (fraction, <= 0), max drawdown (currency, <= 0), longest drawdown (bars)]
     """
     n = equity.shape[0]
     out = np.full(8, np.nan)
@@ -94,8 +94,8 @@ def equity_stats(equity: FloatArray, capital: float) -> FloatArray:  # pragma: n
     if variance > 0.0:
         out[3] = (m3 / n) / variance**1.5
         out[4] = (m4 / n) / (variance * variance)
-    out[5] = -worst
-    out[6] = -worst_abs
+    out[5] = worst
+    out[6] = worst_abs
     out[7] = longest
     return out
 
@@ -127,7 +127,7 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
         "cagr": cagr,
         "sharpe": sharpe_bar * math.sqrt(periods_per_year),
         "sortino": mean / downside * math.sqrt(periods_per_year) if downside > 0 else math.nan,
-        "calmar": cagr / max_dd if max_dd > 0 else math.nan,
+        "calmar": cagr / -max_dd if max_dd < 0 else math.nan,
         "max_drawdown": max_dd,
         "max_drawdown_abs": max_dd_abs,
         "max_drawdown_duration_bars": int(dd_bars),

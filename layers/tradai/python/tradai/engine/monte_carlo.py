@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tradai.engine.errors import InvalidSettings
+from tradai.domain.errors import InvalidSettings
+from tradai.engine.progress import Progress, reporter
 from tradai.engine.result import BacktestResult
-from tradai.engine.run import Progress
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class MonteCarloResult:
 
     Attributes:
         total_return: percentile -> total return.
-        max_drawdown: percentile -> max drawdown (positive fraction).
+        max_drawdown: percentile -> max drawdown (a fraction <= 0, like the metric).
         prob_sharpe_positive: share of samples whose trade returns have a positive mean (Sharpe > 0).
         prob_loss: share of samples ending below the starting capital.
         simulations, seed: what reproduces it.
@@ -71,7 +71,7 @@ def monte_carlo(
     """
     if simulations < 1:
         raise InvalidSettings("simulations must be at least 1")
-    report = progress or (lambda fraction, message: None)
+    report = reporter(progress)
     returns = trade_returns(result)
     if len(returns) == 0:
         zeros = {float(p): 0.0 for p in percentiles}
@@ -85,9 +85,9 @@ def monte_carlo(
         path = np.cumprod(1.0 + sample, axis=1)
         peak = np.maximum.accumulate(np.maximum(path, 1.0), axis=1)
         totals.append(path[:, -1] - 1.0)
-        drawdowns.append((1.0 - path / peak).max(axis=1))
+        drawdowns.append((path / peak - 1.0).min(axis=1))
         positive += int((sample.mean(axis=1) > 0).sum())
-        report(min(1.0, (start + size) / simulations), f"{start + size}/{simulations} simulations")
+        report(min(1.0, (start + size) / simulations), f"{start + size}/{simulations} simulations", None)
     total = np.concatenate(totals)
     drawdown = np.concatenate(drawdowns)
     return MonteCarloResult(

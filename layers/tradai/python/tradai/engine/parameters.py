@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tradai.engine.errors import InvalidParameter
+from tradai.domain.errors import InvalidParameter
 
 
 class Parameter(ABC):

@@ -8,7 +8,7 @@ import inspect
 import sys
 from pathlib import Path
 
-from tradai.engine.errors import StrategyError, StrategyNotFound
+from tradai.domain.errors import StrategyError, StrategyNotFound
 from tradai.engine.strategy import Strategy
 
 

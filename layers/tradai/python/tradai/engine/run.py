@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,11 @@ from tradai.engine import kernel
 from tradai.engine.bars import bar_seconds, common_index, fingerprint, normalize_universe
 from tradai.engine.config import SimulationSettings
 from tradai.engine.metrics import RunArrays, compute_metrics, simple_returns
+from tradai.engine.progress import Progress, reporter
 from tradai.engine.registry import code_hash, resolve_strategy
 from tradai.engine.result import ENGINE_VERSION, BacktestResult, Reproducibility
 from tradai.engine.strategy import BarArrays, Signals, Strategy, compute_signals
 
-Progress = Callable[[float, str], None]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -48,6 +49,10 @@ class Market:
     def benchmark_returns(self) -> FloatArray:
         """Return per-bar returns of buy-and-hold (computed once, shared by every run on this market)."""
         return _benchmark_returns(self.prices[3])
+
+    def bar_time(self, position: int) -> datetime:
+        """Return the UTC time of bar `position` of the common axis."""
+        return datetime.fromtimestamp(int(self.time[position]) / 1e9, tz=UTC)
 
     def window(self, start: int, stop: int) -> Market:
         """Return the market restricted to bars [start, stop) of the common axis."""
@@ -295,17 +300,17 @@ def run_backtest(
     **settings: Any,
 ) -> BacktestResult:
     """Run one backtest; see `tradai.engine.backtest` for the documented contract."""
-    report = progress or _silent
+    report = reporter(progress)
     config = SimulationSettings.from_kwargs(settings)
     cls = resolve_strategy(strategy, strategy_path)
     instance = cls(params)
-    report(0.0, f"preparing {cls.name}")
+    report(0.0, f"preparing {cls.name}", None)
     market = bars if isinstance(bars, Market) else build_market(bars)
-    report(0.2, "computing signals")
+    report(0.2, "computing signals", None)
     signals = signal_matrix(market, instance, form)
-    report(0.5, "simulating")
+    report(0.5, "simulating", market.bar_time(0))
     run = simulate(market, signals, cls, config, start)
-    report(0.8, "computing metrics")
+    report(0.8, "computing metrics", market.bar_time(len(market) - 1))
     result = BacktestResult(
         metrics=compute_metrics(run),
         record=Reproducibility(
@@ -321,9 +326,5 @@ def run_backtest(
         build_trades=lambda: trades_frame(run, market.index, signals.tags),
         build_equity=lambda: equity_frame(run, market),
     )
-    report(1.0, "done")
+    report(1.0, "done", market.bar_time(len(market) - 1))
     return result
-
-
-def _silent(fraction: float, message: str) -> None:
-    """Ignore progress."""

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tradai.engine.errors import InvalidParameter, StrategyError
+from tradai.domain.errors import InvalidParameter, StrategyError
 from tradai.engine.parameters import Parameter
 
 FloatArray = npt.NDArray[np.float64]

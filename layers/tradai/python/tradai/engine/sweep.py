@@ -14,16 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tradai.domain.errors import InvalidParameter, InvalidSettings
 from tradai.engine.config import SimulationSettings
-from tradai.engine.errors import InvalidParameter, InvalidSettings
 from tradai.engine.metrics import compute_metrics
+from tradai.engine.progress import Progress, reporter
 from tradai.engine.registry import resolve_strategy
-from tradai.engine.run import Market, Progress, build_market, signal_matrix, simulate
+from tradai.engine.run import Market, build_market, signal_matrix, simulate
 from tradai.engine.strategy import Strategy
 
-# metrics where smaller is better; everything else ranks descending
+# metrics where smaller is better; everything else ranks descending (drawdowns are <= 0: nearer 0 is better)
 ASCENDING_METRICS = frozenset(
-    {"max_drawdown", "max_drawdown_abs", "max_drawdown_duration_bars", "var_95", "var_99"}
+    {"max_drawdown_duration_bars", "max_drawdown_duration_days", "var_95", "var_99"}
 )
 
 
@@ -146,7 +147,7 @@ def sweep(
         InvalidSettings: bad settings, method or metric.
         StrategyNotFound, InvalidBars, StrategyError: as for `backtest`.
     """
-    report = progress or (lambda fraction, message: None)
+    report = reporter(progress)
     config = SimulationSettings.from_kwargs({**settings, "seed": seed})
     cls = resolve_strategy(strategy, strategy_path)
     market = bars if isinstance(bars, Market) else build_market(bars)
@@ -170,7 +171,7 @@ def sweep(
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         for done, row in enumerate(pool.map(evaluate, instances), start=1):
             rows.append(row)
-            report(done / len(instances), f"{done}/{len(instances)} parameter sets")
+            report(done / len(instances), f"{done}/{len(instances)} parameter sets", None)
     table = pd.DataFrame(rows)
     if metric not in table:
         raise InvalidSettings(f"unknown metric {metric!r}")

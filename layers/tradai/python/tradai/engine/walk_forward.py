@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tradai.domain.errors import InvalidSettings
 from tradai.engine.config import SimulationSettings
-from tradai.engine.errors import InvalidSettings
 from tradai.engine.kernel import T_ENTRY_BAR, T_EXIT_BAR
 from tradai.engine.metrics import RunArrays, compute_metrics
+from tradai.engine.progress import Progress, reporter
 from tradai.engine.registry import resolve_strategy
-from tradai.engine.run import Progress, build_market, signal_matrix, simulate, trades_frame
+from tradai.engine.run import build_market, signal_matrix, simulate, trades_frame
 from tradai.engine.strategy import Strategy
 from tradai.engine.sweep import sweep
 
@@ -91,7 +93,7 @@ def walk_forward(
         windows: number of out-of-sample windows.
         train_fraction: share of the bars in the first training window.
         anchored: train from the first bar every time instead of a rolling window.
-        metric: what the in-sample search maximizes (minimizes for drawdowns).
+        metric: what the in-sample search maximizes (minimizes for drawdown durations and VaR).
         strategy_path: the user strategies folder.
         progress: called with (fraction done, message).
         **settings: simulation settings, as for `backtest`.
@@ -102,7 +104,7 @@ def walk_forward(
     Raises:
         InvalidSettings: bad window layout or settings; plus whatever `sweep` raises.
     """
-    report = progress or (lambda fraction, message: None)
+    report = reporter(progress)
     config = SimulationSettings.from_kwargs({**settings, "seed": seed})
     cls = resolve_strategy(strategy, strategy_path)
     market = build_market(bars)
@@ -114,9 +116,12 @@ def walk_forward(
     capital = config.capital
     for k, (train_start, train_stop, test_start, test_stop) in enumerate(bounds):
         base = k / len(bounds)
+        reached = market.bar_time(test_start - 1)  # the out-of-sample stitch has reached this bar
 
-        def inner(fraction: float, message: str, base: float = base, k: int = k) -> None:
-            report(base + 0.9 * fraction / len(bounds), f"window {k + 1}/{len(bounds)}: {message}")
+        def inner(
+            fraction: float, message: str, base: float = base, k: int = k, reached: datetime = reached
+        ) -> None:
+            report(base + 0.9 * fraction / len(bounds), f"window {k + 1}/{len(bounds)}: {message}", reached)
 
         found = sweep(
             market.window(train_start, train_stop), cls, space, method=method, points=points, samples=samples,
@@ -140,7 +145,8 @@ def walk_forward(
         curves.append(pd.Series(run.equity[warm:], index=test_market.index[warm:]))
         trade_frames.append(trades_frame(run, test_market.index, ()).drop(columns=["entry_bar", "exit_bar"]))
         capital = float(run.equity[-1])
-    report(1.0, "done")
+        report((k + 1) / len(bounds), f"window {k + 1}/{len(bounds)} done", market.bar_time(test_stop - 1))
+    report(1.0, "done", market.bar_time(len(market) - 1))
     trades = pd.concat(trade_frames, ignore_index=True)
     return _stitch(rows, tails, curves, trades, config)
 

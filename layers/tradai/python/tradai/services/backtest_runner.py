@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,9 +44,10 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
     spec = BacktestSpec.model_validate(job.request)
     bars, data_versions = _load_bars(spec, reporter, container)
 
-    def progress(fraction: float, message: str) -> None:
+    def progress(fraction: float, message: str, bar_time: datetime | None = None) -> None:
         share = _LOADING_SHARE + (1 - _LOADING_SHARE) * fraction
-        reporter.progress(int(share * 1000), 1000, message=message)
+        current_date = bar_time.date().isoformat() if bar_time is not None else None
+        reporter.progress(int(share * 1000), 1000, message=message, current_date=current_date)
 
     settings: dict[str, Any] = {
         "capital": spec.capital,
@@ -68,9 +70,9 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
         )
         params = swept.best_params
         extras["sweep"] = {"metric": swept.metric, "skipped": swept.skipped, "table": _records(swept.table)}
-    result = engine.backtest(
-        bars, name, params, progress=None if spec.mode == "sweep" else progress, seed=spec.seed, **settings
-    )
+    # sweep and walk-forward report their own progress; the full-range run would move the bar backwards
+    single_run_progress = None if spec.mode in ("sweep", "walk_forward") else progress
+    result = engine.backtest(bars, name, params, progress=single_run_progress, seed=spec.seed, **settings)
     metrics, equity, trades = result.metrics, result.equity, result.trades
     if spec.mode == "walk_forward":
         windows = spec.walk_forward

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from tradai.domain.errors import InvalidParameter
 from tradai.engine import indicators as ta
-from tradai.engine.errors import InvalidParameter
 from tradai.engine.parameters import BoolParameter, DecimalParameter, IntParameter
 from tradai.engine.strategy import BarArrays, Signals, Strategy
 
