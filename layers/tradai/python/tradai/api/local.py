@@ -10,7 +10,19 @@ from fastapi import FastAPI
 
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import backtest_results, backtests, configs, data, health, instances, strategies, ws
+from tradai.api.routers import (
+    backtest_results,
+    backtests,
+    budget,
+    configs,
+    data,
+    health,
+    instances,
+    strategies,
+    strategy_ledger,
+    trading,
+    ws,
+)
 from tradai.bootstrap import Container
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings, get_settings
@@ -25,8 +37,11 @@ ROUTERS = [
     ws.router,
     data.router,
     instances.router,
+    strategy_ledger.router,  # before strategies: its fixed /strategies/pnl must win over {config_name}
     strategies.router,
     configs.router,
+    trading.router,
+    budget.router,
 ]
 BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 

@@ -24,8 +24,11 @@ from tradai.domain.market import check_exchange, check_symbol
 UNITS_PER_CURRENCY = 100_000_000
 """Money is stored in integer units of 1e-8 (a satoshi of the quote currency)."""
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_CURRENCY = re.compile(r"^[A-Z0-9]{2,12}$")
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+"""Strategy, instance and client order ids: they become parts of store keys."""
+CURRENCY_PATTERN = r"^[A-Z0-9]{2,12}$"
+_ID = re.compile(IDENTIFIER_PATTERN)
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 def to_units(amount: float) -> int:
@@ -313,6 +316,11 @@ class Position(BaseModel):
         return from_units(self.fees_units)
 
     @property
+    def cost(self) -> float:
+        """Capital the open quantity holds, at entry prices."""
+        return from_units(self.cost_units)
+
+    @property
     def signed_quantity(self) -> float:
         """Quantity with the sign of the side: positive long, negative short."""
         return self.quantity if self.side is PositionSide.LONG else -self.quantity
@@ -371,6 +379,36 @@ class Budget(BaseModel):
     realized_pnl_units: int = 0
     total_fees_units: int = 0
     updated_at: datetime
+
+    @property
+    def allocated(self) -> float:
+        """The cap."""
+        return from_units(self.allocated_units)
+
+    @property
+    def reserved(self) -> float:
+        """Held by orders at the broker."""
+        return from_units(self.reserved_units)
+
+    @property
+    def committed(self) -> float:
+        """Held by open positions at their entry cost."""
+        return from_units(self.committed_units)
+
+    @property
+    def available(self) -> float:
+        """What new orders may still reserve."""
+        return from_units(self.available_units)
+
+    @property
+    def realized_pnl(self) -> float:
+        """P&L realized by closing positions, before fees."""
+        return from_units(self.realized_pnl_units)
+
+    @property
+    def total_fees(self) -> float:
+        """Fees paid on fills."""
+        return from_units(self.total_fees_units)
 
 
 class OrderNotFound(NotFound):
