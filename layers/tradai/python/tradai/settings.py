@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         default=None,
         description="The backtest state machine (statemachines/backtest.asl.json); submitting starts it.",
     )
+    backtest_max_chunks: int = Field(
+        default=40, ge=1, le=200, description="AWS: most Fargate tasks one sweep is split into."
+    )
+    backtest_min_sets_per_chunk: int = Field(
+        default=50, ge=1, description="AWS: fewest parameter sets worth a Fargate task of their own."
+    )
     aws_endpoint_url: str | None = Field(
         default=None, description="Override of AWS endpoints, for moto's server or LocalStack."
     )

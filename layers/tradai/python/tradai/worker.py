@@ -1,16 +1,17 @@
-"""The worker side: run one job or one strategy instance in this process (a local child process or a
-Fargate task)."""
+"""The worker side: run one job, one chunk of a job or one strategy instance in this process (a local
+child process or a Fargate task)."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
-from tradai.bootstrap import build_container
+from tradai.bootstrap import Container, build_container
 from tradai.domain.instances import InstanceStatus
+from tradai.domain.jobs import BacktestJob
 from tradai.observability import configure_logging
 from tradai.services.job_repository import JobRepository
-from tradai.services.job_worker import EventSink, JobReporter, execute, resolve_runner
+from tradai.services.job_worker import EventSink, JobOutcome, JobReporter, execute, resolve_runner
 from tradai.settings import Settings, get_settings
 
 
@@ -57,3 +58,32 @@ def run_instance(instance_id: str, settings: Settings | None = None) -> int:
         stop_requested=stop.is_set,
     )
     return 1 if loop.run() == InstanceStatus.FAILED else 0
+
+
+def run_chunk(job_id: str, chunk: int, settings: Settings, *, container: Container | None = None) -> bool:
+    """Run chunk `chunk` of the RUNNING job `job_id` (a Fargate task of the backtest state machine).
+
+    The chunk's outcome is stored for the aggregate step; a failure marks the whole job FAILED with
+    the chunk's reason. Returns False when the chunk failed, so the task exits non-zero and the
+    state machine stops the other chunks. `container` replaces the one `settings` builds (tests).
+    """
+    from tradai.services.backtest_chunks import chunk_prefix, read_plan, write_outcome
+    from tradai.services.backtest_runner import run
+    from tradai.services.chunk_progress import ChunkReporter
+
+    configure_logging(settings.log_level)
+    container = container or build_container(settings)
+    plan = read_plan(container.blobs, job_id, chunk)
+    reporter = ChunkReporter(job_id=job_id, store=container.store, chunk=plan.chunk, chunks=plan.chunks)
+    prefix = chunk_prefix(job_id, chunk)
+
+    def run_part(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOutcome:
+        return run(job, reporter, container, spec=plan.spec, prefix=prefix)
+
+    return execute(
+        job_id,
+        runner=run_part,
+        reporter=reporter,
+        container=container,
+        finish=lambda outcome: write_outcome(container.blobs, job_id, chunk, outcome),
+    )

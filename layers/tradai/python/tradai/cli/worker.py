@@ -20,6 +20,19 @@ def instance(
     raise typer.Exit(run_instance(instance_id))
 
 
+@worker_app.command()
+def backtest(
+    job_id: str = typer.Option(..., "--job-id", help="The RUNNING backtest job."),
+    chunk: int = typer.Option(..., "--chunk", min=0, help="Which of the job's planned chunks to run."),
+) -> None:
+    """Run one chunk of a backtest job (a Fargate task of the state machine); exit 1 if it failed."""
+    from tradai.settings import get_settings
+    from tradai.worker import run_chunk
+
+    if not run_chunk(job_id, chunk, get_settings()):
+        raise typer.Exit(code=1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the worker commands to the `tradai` app."""
     app.add_typer(worker_app, name="worker")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,17 +14,13 @@ import numpy as np
 import pandas as pd
 
 from tradai.domain.errors import InvalidParameter, InvalidSettings
+from tradai.domain.ranking import rank_rows
 from tradai.engine.config import SimulationSettings
 from tradai.engine.metrics import compute_metrics
 from tradai.engine.progress import Progress, reporter
 from tradai.engine.registry import resolve_strategy
 from tradai.engine.run import Market, build_market, signal_matrix, simulate
 from tradai.engine.strategy import Strategy
-
-# metrics where smaller is better; everything else ranks descending (drawdowns are <= 0: nearer 0 is better)
-ASCENDING_METRICS = frozenset(
-    {"max_drawdown_duration_bars", "max_drawdown_duration_days", "var_95", "var_99"}
-)
 
 
 @dataclass(frozen=True)
@@ -172,13 +167,9 @@ def sweep(
         for done, row in enumerate(pool.map(evaluate, instances), start=1):
             rows.append(row)
             report(done / len(instances), f"{done}/{len(instances)} parameter sets", None)
-    table = pd.DataFrame(rows)
-    if metric not in table:
+    if metric not in rows[0]:
         raise InvalidSettings(f"unknown metric {metric!r}")
-    ascending = metric in ASCENDING_METRICS
-    key = table[metric].astype(float).replace([math.inf, -math.inf], np.nan)
-    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index
-    table = table.loc[order].reset_index(drop=True)
+    table = pd.DataFrame(rank_rows(rows, metric))
     best = {name: _plain(table.loc[0, name]) for name in instances[0].params}
     return SweepResult(table=table, best_params=best, metric=metric, skipped=skipped)
 

@@ -36,12 +36,24 @@ MAX_TRADE_EVENTS = 500
 _LOADING_SHARE = 0.05  # of the progress bar, for reading bars
 
 
-def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOutcome:
-    """Run `job` and return its outcome; progress goes through `reporter`."""
+def run(
+    job: BacktestJob,
+    reporter: JobReporter,
+    container: Container,
+    *,
+    spec: BacktestSpec | None = None,
+    prefix: str | None = None,
+) -> JobOutcome:
+    """Run `job` and return its outcome; progress goes through `reporter`.
+
+    Args:
+        spec: the part of the job to run (a chunk on AWS); the whole request by default.
+        prefix: where the artifacts go; `backtests/<job id>` by default.
+    """
     import tradai.engine as engine
     from tradai.engine.result import json_safe
 
-    spec = BacktestSpec.model_validate(job.request)
+    spec = spec or BacktestSpec.model_validate(job.request)
     bars, data_versions = _load_bars(spec, reporter, container)
 
     def progress(fraction: float, message: str, bar_time: datetime | None = None) -> None:
@@ -117,7 +129,9 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
         trades_executed=trades_count,
         force=True,
     )
-    artifacts = _store_artifacts(job.job_id, container, json_safe(metrics), equity, trades, json_safe(extras))
+    artifacts = _store_artifacts(
+        prefix or f"backtests/{job.job_id}", container, json_safe(metrics), equity, trades, json_safe(extras)
+    )
     summary = {name: metrics.get(name) for name in HEADLINE_METRICS} | {
         "final_value": metrics.get("final_value")
     }
@@ -163,14 +177,13 @@ def _load_bars(
 
 
 def _store_artifacts(
-    job_id: str,
+    prefix: str,
     container: Container,
     metrics: dict[str, Any],
     equity: pd.DataFrame,
     trades: pd.DataFrame,
     extras: dict[str, Any],
 ) -> dict[str, str]:
-    prefix = f"backtests/{job_id}"
     artifacts = {
         "metrics": f"{prefix}/metrics.json",
         "trades": f"{prefix}/trades.json",

@@ -95,10 +95,14 @@ class JobReporter:
             changes["current_date"] = current_date
         if trades_executed is not None:
             changes["trades_executed"] = trades_executed
-        job = self._jobs.record_progress(self.job_id, at=self._clock(), changes=changes)
+        job = self._record(changes)
         if job is None:
             raise JobCancelled(self.job_id)
         self.publish(job)
+
+    def _record(self, changes: dict[str, Any]) -> BacktestJob | None:
+        """Write progress fields to the job; None when it is no longer RUNNING."""
+        return self._jobs.record_progress(self.job_id, at=self._clock(), changes=changes)
 
     def trade(self, trade: dict[str, Any]) -> None:
         """Tell watchers about a trade as it happens (not stored: the full list is an artifact)."""
@@ -156,19 +160,35 @@ def resolve_runner(target: str) -> JobRunner:
     return runner
 
 
-def execute(job_id: str, *, runner: JobRunner, reporter: JobReporter, container: Container) -> None:
-    """Run one RUNNING job to its end: COMPLETED, FAILED with a reason, or stopped if cancelled."""
+def execute(
+    job_id: str,
+    *,
+    runner: JobRunner,
+    reporter: JobReporter,
+    container: Container,
+    finish: Callable[[JobOutcome], object] | None = None,
+) -> bool:
+    """Run one RUNNING job to its end: COMPLETED, FAILED with a reason, or stopped if cancelled.
+
+    Args:
+        finish: what to do with a successful outcome; by default mark the job COMPLETED (a chunk
+            of an AWS job stores its outcome for the aggregate step instead).
+
+    Returns:
+        False when the job failed (the worker's exit status says so), True otherwise.
+    """
     try:
         job = JobRepository(container.store).get(job_id)
         outcome = runner(job, reporter, container)
     except JobCancelled:
         log.info("job %s was cancelled; stopping", job_id)
-        return
+        return True
     except TradaiError as error:
         reporter.fail(error.code, error.detail)
-        return
+        return False
     except Exception as error:  # the job fails with its reason; the worker itself carries on
         log.exception("job %s crashed", job_id)
         reporter.fail("JOB_CRASHED", f"{type(error).__name__}: {error}")
-        return
-    reporter.complete(outcome)
+        return False
+    (finish or reporter.complete)(outcome)
+    return True

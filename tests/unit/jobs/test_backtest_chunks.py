@@ -1,0 +1,113 @@
+"""Splitting a sweep into chunks, ranking merged rows, and progress summed over chunks."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.jobs.conftest import new_job
+from tradai.adapters.sqlite_store import SqliteDocumentStore
+from tradai.domain.backtest_spec import BacktestSpec
+from tradai.domain.clock import utc_now
+from tradai.domain.jobs import JobStatus
+from tradai.domain.ranking import rank_rows
+from tradai.services.backtest_chunks import split
+from tradai.services.chunk_progress import ChunkReporter
+from tradai.services.job_repository import JobRepository
+
+BASE: dict[str, Any] = {
+    "strategy_config": {"name": "sma_cross"},
+    "date_range": {"start": "2024-01-01T00:00:00Z", "end": "2024-02-01T00:00:00Z"},
+}
+
+
+def sweep(space: dict[str, list[Any]]) -> BacktestSpec:
+    return BacktestSpec.model_validate({**BASE, "mode": "sweep", "parameter_space": space})
+
+
+def product(spec: BacktestSpec) -> list[tuple[Any, ...]]:
+    assert spec.parameter_space is not None
+    return list(itertools.product(*spec.parameter_space.values()))
+
+
+def test_given_sweep_when_split_then_chunks_are_contiguous_blocks_of_the_same_order() -> None:
+    # Given
+    spec = sweep({"fast": [2, 3, 5, 8, 13, 21, 34], "slow": [50, 100, 200]})
+
+    # When
+    chunks = split(spec, max_chunks=3, min_sets_per_chunk=1)
+
+    # Then
+    assert len(chunks) == 3
+    assert [p for chunk in chunks for p in product(chunk)] == product(spec)
+    assert all(chunk.mode == "sweep" and chunk.strategy_config == spec.strategy_config for chunk in chunks)
+
+
+@pytest.mark.parametrize(
+    ("max_chunks", "min_sets", "expected"),
+    [(40, 50, 1), (40, 7, 3), (2, 1, 2), (40, 1, 7)],
+)
+def test_given_limits_when_split_then_chunk_count_respects_them(
+    max_chunks: int, min_sets: int, expected: int
+) -> None:
+    spec = sweep({"fast": [2, 3, 5, 8, 13, 21, 34], "slow": [50, 100, 200]})  # 21 sets
+    assert len(split(spec, max_chunks=max_chunks, min_sets_per_chunk=min_sets)) == expected
+
+
+@pytest.mark.parametrize("mode", ["single", "walk_forward", "monte_carlo"])
+def test_given_other_modes_when_split_then_one_chunk_the_whole_request(mode: str) -> None:
+    # Walk-forward windows carry capital from one to the next, and symbols share capital: never split.
+    spec = BacktestSpec.model_validate(
+        {
+            **BASE,
+            "mode": mode,
+            "parameter_space": {"fast": list(range(2, 40))},
+            "symbols": ["BTC/USDT", "ETH/USDT"],
+        }
+    )
+    assert split(spec, max_chunks=40, min_sets_per_chunk=1) == [spec]
+
+
+def test_given_rows_when_ranked_then_best_first_nan_last_ties_in_order() -> None:
+    rows = [
+        {"id": 0, "sharpe": 1.0, "max_drawdown": 0.3},
+        {"id": 1, "sharpe": math.nan, "max_drawdown": 0.1},
+        {"id": 2, "sharpe": 2.0, "max_drawdown": None},
+        {"id": 3, "sharpe": 1.0, "max_drawdown": 0.2},
+        {"id": 4, "sharpe": math.inf, "max_drawdown": 0.2},
+    ]
+    assert [row["id"] for row in rank_rows(rows, "sharpe")] == [2, 0, 3, 1, 4]
+    assert [row["id"] for row in rank_rows(rows, "max_drawdown")] == [1, 3, 4, 0, 2]
+
+
+def test_given_two_chunks_when_each_reports_then_job_progress_is_their_sum(
+    tmp_path: Path,
+) -> None:
+    # Given
+    now = utc_now()  # the progress items expire a week after it, by the store's clock
+    store = SqliteDocumentStore(tmp_path / "store.sqlite3")
+    jobs = JobRepository(store)
+    job = new_job()
+    jobs.create(job)
+    jobs.transition(job.job_id, JobStatus.RUNNING, at=now)
+    first, second = (
+        ChunkReporter(
+            job_id=job.job_id, store=store, chunk=n, chunks=2, clock=lambda: now, monotonic=lambda: 0.0
+        )
+        for n in (0, 1)
+    )
+
+    # When
+    first.progress(500, 1000, message="Loading", force=True)
+    second.progress(1, 4, force=True)
+    first.progress(1000, 1000, force=True)
+
+    # Then
+    stored = jobs.get(job.job_id)
+    assert stored.progress is not None
+    assert (stored.progress.current, stored.progress.total) == (1250, 2000)
+    assert stored.message == "Chunk 1/2: Loading"
