@@ -74,14 +74,14 @@ def test_given_other_modes_when_split_then_one_chunk_the_whole_request(mode: str
 
 def test_given_rows_when_ranked_then_best_first_nan_last_ties_in_order() -> None:
     rows = [
-        {"id": 0, "sharpe": 1.0, "max_drawdown": 0.3},
-        {"id": 1, "sharpe": math.nan, "max_drawdown": 0.1},
-        {"id": 2, "sharpe": 2.0, "max_drawdown": None},
-        {"id": 3, "sharpe": 1.0, "max_drawdown": 0.2},
-        {"id": 4, "sharpe": math.inf, "max_drawdown": 0.2},
+        {"id": 0, "sharpe": 1.0, "var_95": 0.3},
+        {"id": 1, "sharpe": math.nan, "var_95": 0.1},
+        {"id": 2, "sharpe": 2.0, "var_95": None},
+        {"id": 3, "sharpe": 1.0, "var_95": 0.2},
+        {"id": 4, "sharpe": math.inf, "var_95": 0.2},
     ]
     assert [row["id"] for row in rank_rows(rows, "sharpe")] == [2, 0, 3, 1, 4]
-    assert [row["id"] for row in rank_rows(rows, "max_drawdown")] == [1, 3, 4, 0, 2]
+    assert [row["id"] for row in rank_rows(rows, "var_95")] == [1, 3, 4, 0, 2]
 
 
 def test_given_two_chunks_when_each_reports_then_job_progress_is_their_sum(
