@@ -20,7 +20,6 @@ from tradai.adapters.engine_catalog import EngineStrategyCatalog
 from tradai.adapters.process_instances import ProcessInstanceRunner
 from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.domain.instances import InstanceStatus, StrategyInstance
-from tradai.services.instance_repository import InstanceRepository
 from tradai.services.instances import InstancePolicy, InstanceService, RunRequest
 from tradai.settings import Settings
 
@@ -47,7 +46,7 @@ def service(settings: Settings) -> Iterator[InstanceService]:
 
 def make_service(settings: Settings, runner: ProcessInstanceRunner) -> InstanceService:
     return InstanceService(
-        repository=InstanceRepository(SqliteDocumentStore(settings.store_path)),
+        store=SqliteDocumentStore(settings.store_path),
         catalog=EngineStrategyCatalog(),
         runner=runner,
         bars=ArcticMarketData(settings.market_data_uri),

@@ -270,3 +270,31 @@ def test_given_runner_cannot_start_processes_when_run_then_503_and_instance_fail
         assert_error(client.post(RUN, json={"capital": 10}), 503, "SERVICE_UNAVAILABLE")
         listed = client.get("/api/v1/strategies/PascalStrategy/instances").json()["instances"]
         assert [(item["status"], item["error"]["code"]) for item in listed] == [("failed", "LAUNCH_FAILED")]
+
+
+def test_given_registered_demo_config_when_run_by_config_name_then_its_strategy_and_config_run(
+    client: TestClient,
+) -> None:
+    # Given PascalStrategy 2.0.0 registered with its active config pascal-v2
+    from tradai.services.demo_strategies import ensure_demo_strategy
+
+    container: Container = client.app.state.container_provider()  # type: ignore[attr-defined]
+    assert container.strategies is not None
+    ensure_demo_strategy(store=container.store, catalog=container.strategies, now=datetime.now(UTC))
+
+    # When run by the config's name, with one parameter overridden
+    created = client.post(
+        "/api/v1/strategies/pascal-v2/run", json={"capital": 100, "parameters": {"ema_fast": 13}}
+    ).json()
+
+    # Then: the strategy's instance, with the config's id, pairs and parameters
+    assert (created["strategy_name"], created["strategy_version"]) == ("PascalStrategy", "2.0.0")
+    assert created["config_id"] is not None
+    assert created["symbols"] == [BTC]
+    assert (created["parameters"]["ema_fast"], created["parameters"]["ema_slow"]) == (13, 55)
+    listed = client.get("/api/v1/strategies/pascal-v2/instances").json()["instances"]
+    assert [item["instance_id"] for item in listed] == [created["instance_id"]]
+
+    # And an unknown config id is a 404
+    missing = client.post(RUN, json={"capital": 100, "config_id": "nope"})
+    assert_error(missing, 404, "CONFIG_NOT_FOUND")

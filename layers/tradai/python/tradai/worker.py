@@ -4,12 +4,14 @@ child process or a Fargate task)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from tradai.bootstrap import Container, build_container
-from tradai.domain.instances import InstanceStatus
+from tradai.domain.instances import InstanceStatus, StrategyInstance
 from tradai.domain.jobs import BacktestJob
 from tradai.observability import configure_logging
+from tradai.ports import Broker
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_worker import EventSink, JobOutcome, JobReporter, execute, resolve_runner
 from tradai.settings import Settings, get_settings
@@ -53,7 +55,12 @@ def run_instance(instance_id: str, settings: Settings | None = None) -> int:
     loop = InstanceLoop(
         instance_id=instance_id,
         repository=InstanceRepository(container.store),
-        build=lambda instance: build_parts(instance, container=container, settings=settings),
+        build=lambda instance: build_parts(
+            instance,
+            container=container,
+            settings=settings,
+            brokers=lambda i, prices: _broker(i, prices, settings),
+        ),
         poll_seconds=settings.instance_poll_seconds,
         stop_requested=stop.is_set,
     )
@@ -87,3 +94,14 @@ def run_chunk(job_id: str, chunk: int, settings: Settings, *, container: Contain
         container=container,
         finish=lambda outcome: write_outcome(container.blobs, job_id, chunk, outcome),
     )
+
+
+def _broker(instance: StrategyInstance, prices: Callable[[str], float | None], settings: Settings) -> Broker:
+    """The paper broker for a dry-run (filling at the feed's next price), the exchange for live."""
+    from tradai.bootstrap import build_paper_broker
+
+    if instance.mode == "live":
+        from tradai.domain.errors import InvalidInput
+
+        raise InvalidInput("live brokers are not available yet")
+    return build_paper_broker(settings, prices=prices)

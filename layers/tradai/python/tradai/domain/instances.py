@@ -72,12 +72,6 @@ class InstanceNotFound(NotFound):
     code = "INSTANCE_NOT_FOUND"
 
 
-class StrategyNotFound(NotFound):
-    """No strategy (nor config) goes by this name."""
-
-    code = "STRATEGY_NOT_FOUND"
-
-
 class InvalidInstanceTransition(Conflict):
     """The instance's status does not allow the requested change (e.g. resuming a running instance)."""
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tradai.domain.clock import utc_now
 from tradai.domain.errors import InvalidInput, Unavailable
 from tradai.domain.instances import StrategyInstance
+from tradai.ports import Broker
 from tradai.services.instance_worker import InstanceParts, OrderResult
+from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.replay_feed import CandleFeed, ReplayFeed
 from tradai.services.signal_trader import SignalTrader, TradeDecision
 from tradai.settings import Settings
@@ -15,11 +18,14 @@ from tradai.settings import Settings
 if TYPE_CHECKING:
     from tradai.bootstrap import Container
 
-log = logging.getLogger(__name__)
+BrokerFactory = Callable[[StrategyInstance, Callable[[str], float | None]], Broker]
+"""The broker of an instance, given the feed's next price of a symbol (the paper broker fills at it)."""
 
 
-def build_parts(instance: StrategyInstance, *, container: Container, settings: Settings) -> InstanceParts:
-    """The strategy, feed and order sink of `instance`.
+def build_parts(
+    instance: StrategyInstance, *, container: Container, settings: Settings, brokers: BrokerFactory
+) -> InstanceParts:
+    """The strategy, feed and order sink (the order pipeline on the instance's broker) of `instance`.
 
     Raises:
         StrategyNotFound, InvalidInput: the strategy or its parameters no longer resolve.
@@ -35,7 +41,8 @@ def build_parts(instance: StrategyInstance, *, container: Container, settings: S
         capital=instance.capital,
         window_bars=settings.instance_window_bars,
     )
-    return InstanceParts(feed=feed, trader=trader, orders=UnbookedOrders())
+    pipeline = OrderPipeline(store=container.store, broker=brokers(instance, feed.next_price))
+    return InstanceParts(feed=feed, trader=trader, orders=PipelineOrders(pipeline, instance))
 
 
 def _feed(instance: StrategyInstance, container: Container, *, warmup_bars: int) -> CandleFeed:
@@ -57,8 +64,49 @@ def _feed(instance: StrategyInstance, container: Container, *, warmup_bars: int)
     )
 
 
-class UnbookedOrders:
-    """Fills every decision at its reference price without booking it (until the order pipeline lands)."""
+class PipelineOrders:
+    """Sends decisions through the order pipeline: budget check, broker, fills, positions, audit.
+
+    The strategy's budget in each traded currency is created at the instance's capital when it has
+    none (an admin's cap wins). Client order ids are derived from the bar and the signal, so a
+    decision re-sent after a restart is not traded twice.
+    """
+
+    def __init__(self, pipeline: OrderPipeline, instance: StrategyInstance) -> None:
+        from tradai.domain.orders import quote_currency
+
+        self._pipeline = pipeline
+        self._instance = instance
+        for currency in sorted({quote_currency(symbol) for symbol in instance.symbols}):
+            pipeline.budgets.ensure(instance.strategy_name, currency, instance.capital)
 
     def submit(self, decision: TradeDecision, instance: StrategyInstance) -> OrderResult:
-        return OrderResult(filled_quantity=decision.quantity)
+        from tradai.domain.orders import OrderIntent, Side
+
+        outcome = self._pipeline.submit(
+            OrderIntent(
+                strategy_id=instance.strategy_name,
+                strategy_name=instance.strategy_name,
+                instance_id=instance.instance_id,
+                symbol=decision.symbol,
+                exchange=instance.exchange,
+                side=Side(decision.side),
+                quantity=decision.quantity,
+                reference_price=decision.price,
+                tag=decision.tag or decision.signal,
+                confidence=decision.confidence,
+                client_order_id=client_order_id(instance.instance_id, decision),
+                created_at=utc_now(),
+            )
+        )
+        filled = sum(fill.quantity for fill in outcome.fills)
+        reason = outcome.deny_reason
+        if reason is not None and filled == 0:
+            return OrderResult(0.0, denied=True, detail=f"{reason.value}: {outcome.order.deny_detail}")
+        return OrderResult(filled)
+
+
+def client_order_id(instance_id: str, decision: TradeDecision) -> str:
+    """One id per instance, market, bar and signal: `<instance>-<BASEQUOTE>-<bar epoch>-<signal>`."""
+    market = "".join(char for char in decision.symbol.split(":", 1)[0] if char.isalnum())
+    return f"{instance_id}-{market}-{int(decision.time.timestamp())}-{decision.signal}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tradai.domain.configs import ConfigData, ConfigVersion
 from tradai.domain.errors import Forbidden, InvalidInput, TradaiError
 from tradai.domain.instances import (
     ACTIVE_STATUSES,
@@ -27,18 +28,22 @@ from tradai.domain.instances import (
     LogLine,
     ReplaySpec,
     StrategyInstance,
-    StrategyNotFound,
     TradingMode,
 )
 from tradai.domain.market import Timeframe, check_exchange, check_symbol
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
-from tradai.ports import InstanceRunner, MarketData, StrategyCatalog
+from tradai.domain.strategy_versions import StrategyNotFound
+from tradai.ports import DocumentStore, InstanceRunner, MarketData, StrategyCatalog
 from tradai.services.backtest_submission import NoMarketData
+from tradai.services.config_repository import ConfigRepository
+from tradai.services.configs import runnable_config
 from tradai.services.instance_repository import InstanceRepository
+from tradai.services.strategy_repository import StrategyRepository
 
 log = logging.getLogger(__name__)
 
 MAX_SYMBOLS = 10
+DEFAULT_EXCHANGE = "binance_futures"
 FAILURE_LOG_LINES = 20
 LAUNCH_GRACE = timedelta(seconds=60)
 """An instance still without a process this long after it was created never started."""
@@ -64,9 +69,20 @@ class RunRequest:
     symbols: list[str] | None = None
     config_id: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
-    exchange: str = "binance_futures"
+    exchange: str | None = None
+    """Default: the config's exchange, else binance_futures."""
     feed: FeedKind | None = None
     bars_per_second: float | None = None
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """The strategy a run starts: its engine class, the name instances are listed under, a config."""
+
+    info: StrategyInfo
+    name: str
+    version: str
+    config: ConfigVersion | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +97,15 @@ class TradingStatus:
 class InstanceService:
     """The use cases on instances, over the store, the strategy catalog, stored bars and a runner."""
 
-    repository: InstanceRepository
+    store: DocumentStore
     catalog: StrategyCatalog
     runner: InstanceRunner
     bars: MarketData | None = None
     policy: InstancePolicy = field(default_factory=InstancePolicy)
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+
+    def __post_init__(self) -> None:
+        self.repository = InstanceRepository(self.store)
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -103,26 +122,32 @@ class InstanceService:
             NoMarketData: a replay without stored bars for a symbol.
             InvalidInput: malformed symbols, exchange or parameters.
         """
-        info = self.describe(strategy)
+        target = self.resolve(strategy)
+        info = target.info
         if request.mode == "live":
             self._check_live_allowed(may_trade_live)
         feed: FeedKind = request.feed or ("live" if request.mode == "live" else "replay")
         if request.mode == "live" and feed != "live":
             raise InvalidInput("live mode trades on live candles only (feed must be live)")
-        symbols = self._symbols(info, request.symbols)
-        exchange = check_exchange(request.exchange)
-        parameters = self.catalog.resolve_parameters(info.name, request.parameters)
-        replay = self._replay(exchange, info.timeframe, symbols, request) if feed == "replay" else None
+        config = target.config
+        if request.config_id is not None or config is None:
+            config = runnable_config(store=self.store, strategy_name=target.name, config_id=request.config_id)
+        data = config.config_data if config is not None else ConfigData()
+        symbols = self._symbols(info, request.symbols or data.pairs)
+        exchange = check_exchange(request.exchange or data.exchange or DEFAULT_EXCHANGE)
+        timeframe = data.timeframe or info.timeframe
+        parameters = self.catalog.resolve_parameters(info.name, {**data.parameters, **request.parameters})
+        replay = self._replay(exchange, timeframe, symbols, request) if feed == "replay" else None
         instance = StrategyInstance(
             instance_id=self.new_id(),
-            strategy_name=info.name,
-            strategy_version=info.version,
-            config_id=request.config_id,
+            strategy_name=target.name,
+            strategy_version=target.version,
+            config_id=config.config_id if config is not None else None,
             parameters=parameters,
             mode=request.mode,
             feed=feed,
             exchange=exchange,
-            timeframe=info.timeframe,
+            timeframe=timeframe,
             symbols=symbols,
             capital=request.capital,
             replay=replay,
@@ -175,16 +200,32 @@ class InstanceService:
 
     # --- queries --------------------------------------------------------------------------------
 
-    def describe(self, strategy: str) -> StrategyInfo:
-        """The strategy called `strategy`. Raises `StrategyNotFound` (404), not a 400."""
+    def resolve(self, ref: str) -> RunTarget:
+        """What `{id}` names: a config name (its strategy with that config), a registered strategy, or
+        an engine strategy of the catalog (`PascalStrategy`, `sma_cross`, case-insensitive).
+
+        Raises:
+            StrategyNotFound: none of them goes by `ref` (404, not a 400).
+        """
+        config = ConfigRepository(self.store).by_name(ref)
+        name = config.strategy_name if config is not None else ref
+        versions = StrategyRepository(self.store).versions(name)
+        strategy_class = versions[-1].strategy_class if versions else name
         try:
-            return self.catalog.describe(strategy)
+            info = self.catalog.describe(strategy_class)
         except UnknownStrategy as exc:
             raise StrategyNotFound(exc.detail) from exc
+        if versions:
+            return RunTarget(info=info, name=name, version=versions[-1].version, config=config)
+        return RunTarget(info=info, name=info.name, version=info.version, config=config)
+
+    def strategy_name(self, ref: str) -> str:
+        """The name a strategy's instances are stored under."""
+        return self.resolve(ref).name
 
     def get(self, strategy: str, instance_id: str, *, now: datetime) -> StrategyInstance:
         """One instance of `strategy`, reconciled with its process. Raises `InstanceNotFound`."""
-        name = self.describe(strategy).name
+        name = self.strategy_name(strategy)
         instance = self.repository.get(instance_id)
         if instance.strategy_name != name:
             raise InstanceNotFound(f"strategy {name} has no instance {instance_id}")
@@ -192,7 +233,7 @@ class InstanceService:
 
     def of_strategy(self, strategy: str, *, now: datetime, limit: int = 50) -> list[StrategyInstance]:
         """A strategy's instances, newest first, reconciled with their processes."""
-        name = self.describe(strategy).name
+        name = self.strategy_name(strategy)
         return [
             self.reconcile(instance, now=now) for instance in self.repository.of_strategy(name, limit=limit)
         ]

@@ -27,13 +27,17 @@ from tradai.api.schemas.instances import (
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import Unavailable
 from tradai.domain.identity import Role
-from tradai.services.instance_repository import InstanceRepository
 from tradai.services.instances import InstancePolicy, InstanceService, RunRequest
 
 router = APIRouter(prefix="/api/v1", tags=["instances"])
 
 StrategyId = Annotated[
-    str, Path(min_length=1, max_length=128, description="A strategy name (e.g. PascalStrategy, sma_cross)")
+    str,
+    Path(
+        min_length=1,
+        max_length=128,
+        description="A strategy (PascalStrategy, sma_cross, a registered name) or a config name (pascal-v2)",
+    ),
 ]
 InstanceId = Annotated[UUID, Path(description="An instance id (UUID)")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -50,7 +54,7 @@ def get_instance_service(container: ContainerDep) -> InstanceService:
         raise Unavailable("strategy instances are not available in this runtime")
     settings = container.settings
     return InstanceService(
-        repository=InstanceRepository(container.store),
+        store=container.store,
         catalog=container.strategies,
         runner=container.instance_runner,
         bars=container.market_data,
@@ -108,7 +112,7 @@ def list_instances(
 ) -> InstanceList:
     instances = service.of_strategy(strategy_id, now=utc_now(), limit=limit)
     return InstanceList(
-        strategy_name=service.describe(strategy_id).name,
+        strategy_name=service.strategy_name(strategy_id),
         instances=[InstancePublic.of(instance) for instance in instances],
         total=len(instances),
     )

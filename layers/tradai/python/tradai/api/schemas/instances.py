@@ -25,14 +25,18 @@ class RunBody(BaseModel):
 
     mode: TradingMode = Field(default="dry-run", description="dry-run (paper broker) or live (exchange).")
     capital: float = Field(gt=0, le=1e12, description="Capital the instance trades with, in `USDT`.")
-    config_id: str | None = Field(default=None, max_length=128, description="A config version to run.")
+    config_id: str | None = Field(
+        default=None, max_length=128, description="A config version to run (default: the active config)."
+    )
     symbols: list[str] | None = Field(
         default=None, min_length=1, max_length=10, description="Default: the strategy's pairs."
     )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Strategy parameters; defaults for those left out."
     )
-    exchange: str = Field(default="binance_futures", max_length=40)
+    exchange: str | None = Field(
+        default=None, max_length=40, description="Default: the config's exchange, else binance_futures."
+    )
     feed: FeedKind | None = Field(
         default=None,
         description="replay: stored bars (the dry-run default, offline); live: the exchange's candles.",

@@ -1,0 +1,100 @@
+"""An instance's decisions through the real order pipeline (SQLite store, paper broker)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tradai.adapters.paper_broker import PaperBroker
+from tradai.adapters.sqlite_store import SqliteDocumentStore
+from tradai.domain.instances import StrategyInstance
+from tradai.services.instance_parts import PipelineOrders, client_order_id
+from tradai.services.order_pipeline import OrderPipeline
+from tradai.services.signal_trader import TradeDecision
+
+BTC = "BTC/USDT:USDT"
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+INSTANCE = StrategyInstance(
+    instance_id="4d7c0a52-1111-4222-8333-444455556666",
+    strategy_name="sma_cross",
+    strategy_version="1.0.0",
+    mode="dry-run",
+    feed="replay",
+    exchange="binance_futures",
+    timeframe="1h",
+    symbols=[BTC],
+    capital=1000.0,
+    owner="alice",
+    created_at=T0,
+    updated_at=T0,
+)
+
+
+def decision(
+    side: str = "BUY", quantity: float = 0.5, hour: int = 0, signal: str = "enter_long"
+) -> TradeDecision:
+    return TradeDecision(
+        symbol=BTC,
+        side=side,  # type: ignore[arg-type]
+        quantity=quantity,
+        price=1000.0,
+        signal=signal,  # type: ignore[arg-type]
+        time=datetime(2024, 3, 1, hour, tzinfo=UTC),
+        confidence=0.7,
+    )
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> OrderPipeline:
+    store = SqliteDocumentStore(tmp_path / "store.sqlite3")
+    return OrderPipeline(store=store, broker=PaperBroker(fee_rate=0.001, prices=lambda _: 1000.0))
+
+
+def test_given_new_strategy_when_orders_built_then_budget_allocated_at_instance_capital(
+    pipeline: OrderPipeline,
+) -> None:
+    # When
+    PipelineOrders(pipeline, INSTANCE)
+
+    # Then
+    budget = pipeline.budgets.get("sma_cross", "USDT")
+    assert budget.allocated_units == 1000 * 100_000_000
+
+
+def test_given_budget_when_entries_exceed_it_then_first_fills_and_next_denied_with_reason(
+    pipeline: OrderPipeline,
+) -> None:
+    # Given
+    orders = PipelineOrders(pipeline, INSTANCE)
+
+    # When: 500 USDT fits the 1000 budget; another 600 does not while the first position is open
+    first = orders.submit(decision(quantity=0.5), INSTANCE)
+    second = orders.submit(decision(quantity=0.6, hour=1), INSTANCE)
+
+    # Then
+    assert (first.filled_quantity, first.denied) == (pytest.approx(0.5), False)
+    assert second.denied
+    assert second.filled_quantity == 0
+    assert str(second.detail).startswith("INSUFFICIENT_BUDGET")
+
+
+def test_given_same_bar_and_signal_when_sent_twice_then_traded_once(pipeline: OrderPipeline) -> None:
+    # Given
+    orders = PipelineOrders(pipeline, INSTANCE)
+
+    # When
+    orders.submit(decision(quantity=0.5), INSTANCE)
+    again = orders.submit(decision(quantity=0.5), INSTANCE)
+
+    # Then: the stored outcome comes back; the budget holds one position's cost
+    assert again.filled_quantity == pytest.approx(0.5)
+    budget = pipeline.budgets.get("sma_cross", "USDT")
+    assert budget.committed_units == pytest.approx(500 * 100_000_000, rel=0.01)
+
+
+def test_given_decision_when_id_made_then_valid_and_names_instance_market_bar_signal() -> None:
+    assert client_order_id(INSTANCE.instance_id, decision()) == (
+        "4d7c0a52-1111-4222-8333-444455556666-BTCUSDT-1709251200-enter_long"
+    )
