@@ -95,6 +95,27 @@ def test_given_demo_data_when_dry_run_replays_then_orders_flow_and_it_stops_at_t
     assert "instance started" in messages
     assert any(message.startswith("order BUY") for message in messages)
 
+    # And its orders, fills, positions and P&L are in the ledger's routes
+    orders = of_instance(server, "/api/v1/trading/orders?strategy_id=sma_cross&limit=1000", "orders", created)
+    assert len(orders) == stats["orders_submitted"]
+    assert {order["status"] for order in orders} == {"FILLED"}
+    assert {order["instrument_id"] for order in orders} == {"BTCUSDT.BINANCE"}
+    _, fills = server.call("GET", f"/api/v1/trading/orders/{orders[-1]['client_order_id']}/fills")
+    assert fills["count"] >= 1
+    assert fills["fills"][0]["price"] > 0
+    closed = of_instance(
+        server, "/api/v1/trading/positions?strategy_id=sma_cross&status=closed", "positions", created
+    )
+    assert len(closed) >= 1
+    assert all(position["exit_price"] is not None for position in closed)
+    _, budget = server.call("GET", "/api/v1/budget/sma_cross")
+    usdt = next(item for item in budget["budgets"] if item["currency"] == "USDT")
+    assert usdt["allocated"] == 1000
+    assert usdt["total_fees"] > 0
+    assert usdt["realized_pnl"] == pytest.approx(sum(p["realized_pnl"] for p in closed), abs=1e-6)
+    _, pnl = server.call("GET", "/api/v1/strategies/pnl")
+    assert "sma_cross" in str(pnl)
+
 
 def test_given_budget_of_a_smaller_instance_when_a_bigger_one_enters_then_its_orders_are_denied(
     server: TradingServer,
@@ -112,6 +133,14 @@ def test_given_budget_of_a_smaller_instance_when_a_bigger_one_enters_then_its_or
     denied = [line["message"] for line in logs["lines"] if line["message"].startswith("order denied")]
     assert denied
     assert all("INSUFFICIENT_BUDGET" in message for message in denied)
+
+    # And the ledger keeps each denied order with its reason
+    query = "/api/v1/trading/orders?strategy_id=sma_cross&status=DENIED&limit=1000"
+    orders = of_instance(server, query, "orders", created)
+    assert len(orders) == done["stats"]["orders_denied"]
+    status, reason = server.call("GET", f"/api/v1/trading/orders/{orders[0]['client_order_id']}/deny-reason")
+    assert (status, reason["deny_reason"]) == (200, "INSUFFICIENT_BUDGET")
+    assert reason["detail"]
 
 
 def test_given_slow_instance_when_paused_resumed_and_stopped_then_status_and_counts_follow(
@@ -181,3 +210,10 @@ def stored_pid(data_dir: Path, instance_id: str) -> int:
     instance = InstanceRepository(SqliteDocumentStore(data_dir / "tradai.sqlite3")).get(instance_id)
     assert instance.runtime_ref is not None
     return int(instance.runtime_ref.removeprefix("pid:"))
+
+
+def of_instance(server: TradingServer, path: str, key: str, instance: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of a ledger list that belong to `instance`."""
+    status, body = server.call("GET", path)
+    assert status == 200, body
+    return [item for item in body[key] if item["instance_id"] == instance["instance_id"]]
