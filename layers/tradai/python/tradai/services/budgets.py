@@ -28,6 +28,7 @@ from tradai.domain.orders import (
 from tradai.domain.store import Attr, Delete, ItemAbsent, Put, Update
 from tradai.ports import DocumentStore
 from tradai.services.ledger_records import ALL_BUDGETS, audit_record, budget_key, budget_record
+from tradai.services.transactions import transact_retrying
 
 _MAX_ATTEMPTS = 20
 """An allocation change retries when a concurrent allocation change won the race."""
@@ -121,8 +122,8 @@ class BudgetBook:
         entry = _audit(
             budget, AuditAction.BUDGET_SET, f"allocated {from_units(units)} {currency}", actor, now
         )
-        self._store.transact(
-            [Put(budget_record(budget), ItemAbsent()), Put(audit_record(entry), ItemAbsent())]
+        transact_retrying(
+            self._store, [Put(budget_record(budget), ItemAbsent()), Put(audit_record(entry), ItemAbsent())]
         )
         return budget
 
@@ -143,7 +144,7 @@ class BudgetBook:
             actor,
             now,
         )
-        self._store.transact([update, Put(audit_record(entry), ItemAbsent())])
+        transact_retrying(self._store, [update, Put(audit_record(entry), ItemAbsent())])
         return self.get(current.strategy_id, current.currency)
 
     def delete(self, strategy_id: str, currency: str, *, actor: str = "system") -> None:
@@ -157,14 +158,15 @@ class BudgetBook:
         now = self._clock()
         entry = _audit(current, AuditAction.BUDGET_DELETED, f"deleted the {currency} budget", actor, now)
         try:
-            self._store.transact(
+            transact_retrying(
+                self._store,
                 [
                     Delete(
                         budget_key(strategy_id, currency),
                         condition=Attr("reserved_units").eq(0) & Attr("committed_units").eq(0),
                     ),
                     Put(audit_record(entry), ItemAbsent()),
-                ]
+                ],
             )
         except ConditionFailed as exc:
             if exc.current is None:

@@ -50,6 +50,7 @@ from tradai.services.ledger_records import (
     traded_strategy_key,
     traded_strategy_record,
 )
+from tradai.services.transactions import transact_retrying
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +123,12 @@ class OrderPipeline:
         price = intent.price_hint or self._broker.price(symbol=intent.symbol, exchange=intent.exchange)
         order = self._new_order(intent, client_order_id, price, position)
         try:
-            self._store.transact(
+            transact_retrying(
+                self._store,
                 [
                     Put(order_record(order), ItemAbsent()),
                     self._audit_put(order, AuditAction.SIGNAL, _signal(order)),
-                ]
+                ],
             )
         except ConditionFailed:
             # The same client order id was submitted concurrently: its outcome is the answer.
@@ -190,11 +192,12 @@ class OrderPipeline:
 
     def _deny(self, order: Order, reason: DenyReason, detail: str) -> OrderOutcome:
         denied = self._finish(order, OrderStatus.DENIED, {"deny_reason": reason, "deny_detail": detail})
-        self._store.transact(
+        transact_retrying(
+            self._store,
             [
                 self._order_update(order, denied, expected=OrderStatus.PENDING),
                 self._audit_put(denied, AuditAction.ORDER_DENIED, f"denied: {reason.value}: {detail}"),
-            ]
+            ],
         )
         self._count_order(order, denied=1)
         return OrderOutcome(denied)
@@ -215,7 +218,7 @@ class OrderPipeline:
         operations.append(
             self._audit_put(order, AuditAction.ORDER_SUBMITTED, f"sent to the {self._broker.name} broker")
         )
-        self._store.transact(operations)
+        transact_retrying(self._store, operations)
         return submitted
 
     def _close_unfilled(self, order: Order, execution: Execution, reason: DenyReason) -> OrderOutcome:
@@ -237,21 +240,17 @@ class OrderPipeline:
                     order.strategy_id, order.currency, released_units=order.reserved_units
                 )
             )
-        self._store.transact(operations)
+        transact_retrying(self._store, operations)
         return OrderOutcome(closed)
 
     def _settle(self, order: Order, execution: Execution, *, tag: str | None) -> OrderOutcome:
-        for attempt in range(_SETTLE_ATTEMPTS):
+        for _ in range(_SETTLE_ATTEMPTS):
             position = self._open_position(order.strategy_id, order.instance_id, order.symbol)
             settlement = self._settlement(order, execution, position, tag=tag)
             try:
-                self._store.transact(settlement.operations)
+                transact_retrying(self._store, settlement.operations)
             except ConditionFailed:
                 log.info("position moved while settling %s; retrying", order.client_order_id)
-                continue
-            except StoreUnavailable:
-                if attempt == _SETTLE_ATTEMPTS - 1:
-                    raise
                 continue
             return OrderOutcome(settlement.order, settlement.fills, settlement.positions)
         raise StoreUnavailable(f"could not settle order {order.client_order_id}: the position kept changing")

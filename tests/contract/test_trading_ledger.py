@@ -1,0 +1,98 @@
+"""The trading ledger reads the same on SQLite and DynamoDB: every list uses the table's real keys
+and indexes (bug B6 of seed 000 was a query whose key did not match the table's schema)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tradai.adapters.paper_broker import PaperBroker
+from tradai.domain.orders import AuditAction, OrderIntent, OrderStatus, PositionStatus, Side
+from tradai.ports import DocumentStore
+from tradai.services.order_pipeline import OrderPipeline
+from tradai.services.trading_ledger import TradingLedger
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _intent(
+    strategy: str, side: Side, quantity: float, price: float, minute: int, symbol: str
+) -> OrderIntent:
+    return OrderIntent(
+        strategy_id=strategy,
+        strategy_name=f"{strategy}-name",
+        instance_id="i1",
+        symbol=symbol,
+        side=side,
+        quantity=quantity,
+        reference_price=price,
+        client_order_id=f"{strategy}-{minute}",
+        created_at=T0 + timedelta(minutes=minute),
+    )
+
+
+@pytest.fixture
+def ledger(store: DocumentStore) -> TradingLedger:
+    """Two strategies: a closes a BTC trade and holds ETH, one order denied; b holds BTC."""
+    pipeline = OrderPipeline(store=store, broker=PaperBroker(fee_rate=0.001))
+    pipeline.budgets.allocate("a", "USDT", 1000)
+    pipeline.budgets.allocate("b", "USDT", 1000)
+    for args in [
+        ("a", Side.BUY, 1, 100, 1, "BTC/USDT:USDT"),
+        ("b", Side.BUY, 2, 100, 2, "BTC/USDT:USDT"),
+        ("a", Side.SELL, 1, 120, 3, "BTC/USDT:USDT"),
+        ("a", Side.BUY, 1, 200, 4, "ETH/USDT:USDT"),
+        ("a", Side.BUY, 50, 200, 5, "ETH/USDT:USDT"),
+    ]:
+        pipeline.submit(_intent(*args))
+    return TradingLedger(store)
+
+
+def test_given_orders_when_listed_per_strategy_and_all_then_same_on_every_store(
+    ledger: TradingLedger,
+) -> None:
+    # When
+    of_a = [order.client_order_id for order in ledger.orders(strategy_id="a").items]
+    everything = [order.client_order_id for order in ledger.orders().items]
+    denied = [order.client_order_id for order in ledger.orders(status=OrderStatus.DENIED).items]
+
+    # Then
+    assert of_a == ["a-5", "a-4", "a-3", "a-1"]
+    assert everything == ["a-5", "a-4", "a-3", "b-2", "a-1"]
+    assert denied == ["a-5"]
+    assert [fill.price for fill in ledger.order_fills("a-3")] == [120]
+
+
+def test_given_trades_when_read_then_open_and_closed_from_the_strategy_partition(
+    ledger: TradingLedger,
+) -> None:
+    # When
+    trades = ledger.trades("a").items
+    open_everywhere = ledger.positions(status=PositionStatus.OPEN).items
+    closed_of_a = ledger.positions(status=PositionStatus.CLOSED, strategy_id="a").items
+
+    # Then
+    assert [(trade.symbol, trade.status) for trade in trades] == [
+        ("ETH/USDT:USDT", PositionStatus.OPEN),
+        ("BTC/USDT:USDT", PositionStatus.CLOSED),
+    ]
+    assert sorted((position.strategy_id, position.symbol) for position in open_everywhere) == [
+        ("a", "ETH/USDT:USDT"),
+        ("b", "BTC/USDT:USDT"),
+    ]
+    assert [position.realized_pnl for position in closed_of_a] == [pytest.approx(20)]
+
+
+def test_given_trading_when_counted_and_audited_then_same_on_every_store(ledger: TradingLedger) -> None:
+    # When
+    counts = ledger.counts()
+    denials = ledger.audit(strategy_id="a", action=AuditAction.ORDER_DENIED).items
+    totals = ledger.fill_totals(strategy_id="a")
+
+    # Then
+    assert (counts.signals, counts.orders, counts.denied, counts.fills, counts.strategies) == (5, 4, 1, 4, 2)
+    assert [entry.client_order_id for entry in denials] == ["a-5"]
+    assert (totals.fills, totals.buys, totals.sells) == (3, 2, 1)
+    assert ledger.open_position_count() == 2
+    assert [budget.strategy_id for budget in ledger.balances()] == ["a", "b"]
