@@ -181,3 +181,8 @@ def build_paper_broker(settings: Settings, prices: PriceSource | None = None) ->
         partial_fills=settings.paper_partial_fills,
         prices=prices,
     )
+
+
+def boto3_client(settings: Settings, service: str) -> Callable[[], Any]:
+    """A factory building the boto3 client of `service` on first call (the worker's Secrets Manager)."""
+    return _boto3_client(settings, service)

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
         default=None, description="The live broker's exchange API key."
     )
     exchange_api_secret: SecretStr | None = Field(default=None, description="The live broker's API secret.")
+    exchange_keys_secret: str | None = Field(
+        default=None,
+        description="AWS: the Secrets Manager secret (name or ARN) with {exchange: {apiKey, secret}}.",
+    )
     replay_bars: int = Field(
         default=500, ge=10, le=1_000_000, description="A dry-run replays this many of the newest stored bars."
     )
@@ -262,8 +266,8 @@ class Settings(BaseSettings):
 
     @property
     def exchange_keys_configured(self) -> bool:
-        """Whether a live broker has API keys."""
-        return bool(
+        """Whether a live broker has API keys (or, in AWS, a secret to read them from)."""
+        return bool(self.exchange_keys_secret) or bool(
             self.exchange_api_key
             and self.exchange_api_key.get_secret_value()
             and self.exchange_api_secret

@@ -43,6 +43,7 @@ def run_instance(instance_id: str, settings: Settings | None = None) -> int:
     """
     import signal
 
+    from tradai.adapters.ccxt_exchange import CcxtExchange
     from tradai.services.instance_parts import build_parts
     from tradai.services.instance_repository import InstanceRepository
     from tradai.services.instance_worker import InstanceLoop
@@ -60,6 +61,7 @@ def run_instance(instance_id: str, settings: Settings | None = None) -> int:
             container=container,
             settings=settings,
             brokers=lambda i, prices: _broker(i, prices, settings),
+            exchange=CcxtExchange(),
         ),
         poll_seconds=settings.instance_poll_seconds,
         stop_requested=stop.is_set,
@@ -97,11 +99,22 @@ def run_chunk(job_id: str, chunk: int, settings: Settings, *, container: Contain
 
 
 def _broker(instance: StrategyInstance, prices: Callable[[str], float | None], settings: Settings) -> Broker:
-    """The paper broker for a dry-run (filling at the feed's next price), the exchange for live."""
+    """The paper broker for a dry-run (filling at the feed's next price), the exchange account for live.
+
+    Live is checked again here, where the orders go: the server's setting and the account's keys.
+    """
     from tradai.bootstrap import build_paper_broker
 
-    if instance.mode == "live":
-        from tradai.domain.errors import InvalidInput
+    if instance.mode != "live":
+        return build_paper_broker(settings, prices=prices)
+    from tradai.adapters.ccxt_broker import CcxtBroker
+    from tradai.adapters.exchange_keys import exchange_keys
+    from tradai.bootstrap import boto3_client
+    from tradai.domain.instances import LiveTradingDisabled
 
-        raise InvalidInput("live brokers are not available yet")
-    return build_paper_broker(settings, prices=prices)
+    if not settings.live_trading:
+        raise LiveTradingDisabled(
+            "live trading is off (TRADAI_LIVE_TRADING): this live instance cannot trade"
+        )
+    key, secret = exchange_keys(settings, instance.exchange, secrets=boto3_client(settings, "secretsmanager"))
+    return CcxtBroker(exchange=instance.exchange, api_key=key, secret=secret)

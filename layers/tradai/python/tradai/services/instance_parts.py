@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import InvalidInput, Unavailable
 from tradai.domain.instances import StrategyInstance
-from tradai.ports import Broker
+from tradai.ports import Broker, Exchange
 from tradai.services.instance_worker import InstanceParts, OrderResult
 from tradai.services.order_pipeline import OrderPipeline
-from tradai.services.replay_feed import CandleFeed, ReplayFeed
+from tradai.services.replay_feed import CandleFeed, LiveFeed, ReplayFeed
 from tradai.services.signal_trader import SignalTrader, TradeDecision
 from tradai.settings import Settings
 
@@ -23,7 +23,12 @@ BrokerFactory = Callable[[StrategyInstance, Callable[[str], float | None]], Brok
 
 
 def build_parts(
-    instance: StrategyInstance, *, container: Container, settings: Settings, brokers: BrokerFactory
+    instance: StrategyInstance,
+    *,
+    container: Container,
+    settings: Settings,
+    brokers: BrokerFactory,
+    exchange: Exchange | None = None,
 ) -> InstanceParts:
     """The strategy, feed and order sink (the order pipeline on the instance's broker) of `instance`.
 
@@ -34,7 +39,7 @@ def build_parts(
     from tradai.engine.registry import resolve_strategy
 
     strategy = resolve_strategy(instance.strategy_name, settings.strategy_path)(instance.parameters)
-    feed = _feed(instance, container, warmup_bars=max(strategy.warmup(), 1) * 2)
+    feed = _feed(instance, container, exchange, warmup_bars=max(strategy.warmup(), 1) * 2)
     trader = SignalTrader(
         strategy,
         symbols=instance.symbols,
@@ -45,9 +50,19 @@ def build_parts(
     return InstanceParts(feed=feed, trader=trader, orders=PipelineOrders(pipeline, instance))
 
 
-def _feed(instance: StrategyInstance, container: Container, *, warmup_bars: int) -> CandleFeed:
+def _feed(
+    instance: StrategyInstance, container: Container, exchange: Exchange | None, *, warmup_bars: int
+) -> CandleFeed:
     if instance.feed == "live":
-        raise InvalidInput("live candle feeds are not available yet")
+        if exchange is None:
+            raise Unavailable("this worker has no exchange to read live candles from")
+        return LiveFeed(
+            exchange=exchange,
+            exchange_name=instance.exchange,
+            symbols=instance.symbols,
+            timeframe=instance.timeframe,
+            warmup_bars=warmup_bars,
+        )
     if instance.replay is None:
         raise InvalidInput(f"instance {instance.instance_id} has no replay range")
     if container.market_data is None:
