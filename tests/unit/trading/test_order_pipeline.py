@@ -7,9 +7,21 @@ from collections.abc import Callable
 import pytest
 
 from tests.unit.trading.conftest import intent
-from tradai.domain.orders import DenyReason, OrderStatus, PositionSide, PositionStatus, Side, from_units
+from tradai.adapters.paper_broker import PaperBroker
+from tradai.domain.orders import (
+    DenyReason,
+    Execution,
+    Order,
+    OrderStatus,
+    PositionSide,
+    PositionStatus,
+    Side,
+    from_units,
+)
 from tradai.ports import DocumentStore
+from tradai.services.budgets import BudgetBook
 from tradai.services.order_pipeline import OrderPipeline
+from tradai.services.trading_ledger import TradingLedger
 
 
 def test_given_budget_when_buy_then_filled_position_opened_and_capital_committed(
@@ -184,4 +196,28 @@ def test_given_failing_broker_when_order_then_rejected_and_reservation_released(
 
     # Then
     assert (outcome.order.status, outcome.deny_reason) == (OrderStatus.REJECTED, DenyReason.BROKER_ERROR)
+    assert pipeline.budgets.get("s1", "USDT").reserved_units == 0
+
+
+def test_given_order_at_the_broker_then_it_is_submitted_with_its_notional_reserved(
+    store: DocumentStore,
+) -> None:
+    # Given: a broker that looks at the ledger while it holds the order
+    seen: list[tuple[str, float, float]] = []
+
+    class LookingBroker(PaperBroker):
+        def execute(self, order: Order) -> Execution:
+            stored = TradingLedger(store).order(order.client_order_id)
+            budget = BudgetBook(store).get(order.strategy_id, order.currency)
+            seen.append((stored.status.value, from_units(stored.reserved_units), budget.reserved))
+            return super().execute(order)
+
+    pipeline = OrderPipeline(store=store, broker=LookingBroker())
+    pipeline.budgets.allocate("s1", "USDT", 1000)
+
+    # When
+    pipeline.submit(intent(Side.BUY, 2, price=100))
+
+    # Then: reserved and SUBMITTED were written together, and released after the fill
+    assert seen == [("SUBMITTED", 200, 200)]
     assert pipeline.budgets.get("s1", "USDT").reserved_units == 0

@@ -179,6 +179,18 @@ class BudgetBook:
 
     # --- orders ---------------------------------------------------------------------------------
 
+    def reserve_operation(self, strategy_id: str, currency: str, units: int) -> Update:
+        """The write holding `units` for an order if that many are available, for use in a transaction.
+
+        A failed transaction maps to the reason with `refusal`.
+        """
+        return Update(
+            budget_key(strategy_id, currency),
+            add={"reserved_units": units, "available_units": -units},
+            set={"updated_at": self._clock().isoformat()},
+            condition=Attr("available_units").ge(units),
+        )
+
     def reserve(self, strategy_id: str, currency: str, units: int) -> Budget:
         """Hold `units` for an order, atomically, if that many are available.
 
@@ -187,22 +199,9 @@ class BudgetBook:
             InsufficientBudget: fewer than `units` are available.
         """
         try:
-            record = self._store.update(
-                Update(
-                    budget_key(strategy_id, currency),
-                    add={"reserved_units": units, "available_units": -units},
-                    set={"updated_at": self._clock().isoformat()},
-                    condition=Attr("available_units").ge(units),
-                )
-            )
-        except NotFound as exc:
-            raise BudgetNotFound(f"strategy {strategy_id} has no {currency} budget") from exc
-        except ConditionFailed as exc:
-            available = from_units(int((exc.current or {}).get("available_units", 0)))
-            raise InsufficientBudget(
-                f"order needs {from_units(units)} {currency} but {available} is available",
-                available=available,
-            ) from exc
+            record = self._store.update(self.reserve_operation(strategy_id, currency, units))
+        except (NotFound, ConditionFailed) as exc:
+            raise refusal(exc, strategy_id, currency, units) from exc
         return Budget.model_validate(record.data)
 
     def settle_operation(
@@ -243,4 +242,16 @@ def _audit(budget: Budget, action: AuditAction, detail: str, actor: str, at: dat
         currency=budget.currency,
         actor=actor,
         detail=detail,
+    )
+
+
+def refusal(
+    error: NotFound | ConditionFailed, strategy_id: str, currency: str, units: int
+) -> BudgetNotFound | InsufficientBudget:
+    """Why a reservation was refused: no budget (the update found no item), or too little available."""
+    if isinstance(error, NotFound):
+        return BudgetNotFound(f"strategy {strategy_id} has no {currency} budget")
+    available = from_units(int((error.current or {}).get("available_units", 0)))
+    return InsufficientBudget(
+        f"order needs {from_units(units)} {currency} but {available} is available", available=available
     )

@@ -38,7 +38,7 @@ from tradai.domain.orders import BudgetNotFound as NoBudget
 from tradai.domain.positions import FillEffect, apply_fill
 from tradai.domain.store import Attr, Delete, ItemAbsent, Put, Update, WriteOperation
 from tradai.ports import Broker, DocumentStore
-from tradai.services.budgets import BudgetBook
+from tradai.services.budgets import BudgetBook, refusal
 from tradai.services.ledger_records import (
     TradedStrategy,
     audit_record,
@@ -140,14 +140,12 @@ class OrderPipeline:
             return self._deny(
                 order, DenyReason.NO_PRICE, "no limit, reference or broker price to value it at"
             )
-        if order.reserved_units:
-            try:
-                self.budgets.reserve(order.strategy_id, order.currency, order.reserved_units)
-            except NoBudget as exc:
-                return self._deny(order, DenyReason.NO_BUDGET, exc.detail)
-            except InsufficientBudget as exc:
-                return self._deny(order, DenyReason.INSUFFICIENT_BUDGET, exc.detail)
-        order = self._mark_submitted(order)
+        try:
+            order = self._reserve_and_submit(order)
+        except NoBudget as exc:
+            return self._deny(order, DenyReason.NO_BUDGET, exc.detail)
+        except InsufficientBudget as exc:
+            return self._deny(order, DenyReason.INSUFFICIENT_BUDGET, exc.detail)
         self._count(intent, orders=1)
         try:
             execution = self._broker.execute(order)
@@ -202,23 +200,36 @@ class OrderPipeline:
         self._count_order(order, denied=1)
         return OrderOutcome(denied)
 
-    def _mark_submitted(self, order: Order) -> Order:
+    def _reserve_and_submit(self, order: Order) -> Order:
+        """Reserve the order's notional and mark it SUBMITTED in one transaction.
+
+        So an order is SUBMITTED exactly when its reservation is held: a crash leaves either a
+        PENDING order that reserved nothing or a SUBMITTED one whose `reserved_units` say what to release.
+
+        Raises:
+            BudgetNotFound: the strategy has no budget in the order's currency.
+            InsufficientBudget: the budget has less available than the order's notional.
+        """
         submitted = self._finish(order, OrderStatus.SUBMITTED, {})
         operations: list[WriteOperation] = [
             self._order_update(order, submitted, expected=OrderStatus.PENDING)
         ]
-        if order.reserved_units:
+        units = order.reserved_units
+        if units:
+            operations.append(self.budgets.reserve_operation(order.strategy_id, order.currency, units))
             operations.append(
                 self._audit_put(
-                    order,
-                    AuditAction.BUDGET_RESERVED,
-                    f"reserved {from_units(order.reserved_units)} {order.currency}",
+                    order, AuditAction.BUDGET_RESERVED, f"reserved {from_units(units)} {order.currency}"
                 )
             )
         operations.append(
             self._audit_put(order, AuditAction.ORDER_SUBMITTED, f"sent to the {self._broker.name} broker")
         )
-        transact_retrying(self._store, operations)
+        try:
+            transact_retrying(self._store, operations)
+        except (NotFound, ConditionFailed) as exc:
+            # Only the budget can refuse: this call alone moves its PENDING order on.
+            raise refusal(exc, order.strategy_id, order.currency, units) from exc
         return submitted
 
     def _close_unfilled(self, order: Order, execution: Execution, reason: DenyReason) -> OrderOutcome:
