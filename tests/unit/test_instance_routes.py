@@ -298,3 +298,33 @@ def test_given_registered_demo_config_when_run_by_config_name_then_its_strategy_
     # And an unknown config id is a 404
     missing = client.post(RUN, json={"capital": 100, "config_id": "nope"})
     assert_error(missing, 404, "CONFIG_NOT_FOUND")
+
+
+def test_given_registered_strategy_of_another_class_when_run_then_its_version_and_parameters(
+    client: TestClient,
+) -> None:
+    # Given TrendFollower 1.0.0: sma_cross with its own defaults and pair
+    from tradai.services.strategies import NewVersion, register_version
+
+    container: Container = client.app.state.container_provider()  # type: ignore[attr-defined]
+    assert container.strategies is not None
+    register_version(
+        store=container.store,
+        catalog=container.strategies,
+        request=NewVersion(
+            name="TrendFollower",
+            version="1.0.0",
+            strategy_class="sma_cross",
+            parameters={"fast": 7},
+            pairs=[ETH],
+        ),
+        now=datetime.now(UTC),
+    )
+
+    # When
+    created = client.post("/api/v1/strategies/trendfollower/run", json={"capital": 100}).json()
+
+    # Then
+    assert (created["strategy_name"], created["strategy_version"]) == ("TrendFollower", "1.0.0")
+    assert (created["parameters"]["fast"], created["parameters"]["slow"]) == (7, 30)
+    assert created["symbols"] == [ETH]

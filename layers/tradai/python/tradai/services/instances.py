@@ -32,13 +32,13 @@ from tradai.domain.instances import (
 )
 from tradai.domain.market import Timeframe, check_exchange, check_symbol
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
-from tradai.domain.strategy_versions import StrategyNotFound
+from tradai.domain.strategy_versions import StrategyNotFound, StrategyVersion
 from tradai.ports import DocumentStore, InstanceRunner, MarketData, StrategyCatalog
 from tradai.services.backtest_submission import NoMarketData
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.configs import runnable_config
 from tradai.services.instance_repository import InstanceRepository
-from tradai.services.strategy_repository import StrategyRepository
+from tradai.services.strategies import current_version, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ class RunTarget:
     name: str
     version: str
     config: ConfigVersion | None = None
+    base: StrategyVersion | None = None
+    """The registered version run (its parameters are the defaults under the config's)."""
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,16 @@ class InstanceService:
         if request.config_id is not None or config is None:
             config = runnable_config(store=self.store, strategy_name=target.name, config_id=request.config_id)
         data = config.config_data if config is not None else ConfigData()
-        symbols = self._symbols(info, request.symbols or data.pairs)
-        exchange = check_exchange(request.exchange or data.exchange or DEFAULT_EXCHANGE)
-        timeframe = data.timeframe or info.timeframe
-        parameters = self.catalog.resolve_parameters(info.name, {**data.parameters, **request.parameters})
+        base = target.base
+        symbols = self._symbols(info, request.symbols or data.pairs or (base.pairs if base else None))
+        exchange = check_exchange(
+            request.exchange or data.exchange or (base.exchange if base else DEFAULT_EXCHANGE)
+        )
+        timeframe = data.timeframe or (base.timeframe if base else info.timeframe)
+        defaults = base.parameters if base is not None else {}
+        parameters = self.catalog.resolve_parameters(
+            info.name, {**defaults, **data.parameters, **request.parameters}
+        )
         replay = self._replay(exchange, timeframe, symbols, request) if feed == "replay" else None
         instance = StrategyInstance(
             instance_id=self.new_id(),
@@ -209,14 +217,18 @@ class InstanceService:
         """
         config = ConfigRepository(self.store).by_name(ref)
         name = config.strategy_name if config is not None else ref
-        versions = StrategyRepository(self.store).versions(name)
-        strategy_class = versions[-1].strategy_class if versions else name
         try:
-            info = self.catalog.describe(strategy_class)
+            version: StrategyVersion | None = current_version(versions_of(self.store, name))
+        except StrategyNotFound:
+            version = None  # not registered: an engine strategy of the catalog
+        try:
+            info = self.catalog.describe(version.strategy_class if version else name)
         except UnknownStrategy as exc:
             raise StrategyNotFound(exc.detail) from exc
-        if versions:
-            return RunTarget(info=info, name=name, version=versions[-1].version, config=config)
+        if version is not None:
+            return RunTarget(
+                info=info, name=version.name, version=version.version, config=config, base=version
+            )
         return RunTarget(info=info, name=info.name, version=info.version, config=config)
 
     def strategy_name(self, ref: str) -> str:
