@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
 
 if TYPE_CHECKING:
     from tradai.bootstrap import Container
+    from tradai.domain.instances import StrategyInstance
 
 
 class FakeProbe:
@@ -274,3 +275,25 @@ class FakeInstanceRunner:
         if since is not None:
             lines = [line for line in lines if line.timestamp is None or line.timestamp >= since]
         return list(lines[-limit:])
+
+
+def strategy_instance(**changes: Any) -> StrategyInstance:
+    """An sma_cross dry-run instance on BTC as the store holds it; tests change what they need."""
+    from tradai.domain.instances import StrategyInstance
+
+    created = datetime(2026, 3, 1, tzinfo=UTC)
+    values: dict[str, Any] = {
+        "instance_id": "7d3f2a1e-0000-4000-8000-000000000001",
+        "strategy_name": "sma_cross",
+        "strategy_version": "1.0.0",
+        "mode": "dry-run",
+        "feed": "replay",
+        "exchange": "binance_futures",
+        "timeframe": "1h",
+        "symbols": ["BTC/USDT:USDT"],
+        "capital": 1000.0,
+        "owner": "alice",
+        "created_at": created,
+        "updated_at": created,
+    }
+    return StrategyInstance(**(values | changes))

@@ -12,13 +12,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.fakes import strategy_instance
 from tradai.adapters.ecs_instances import EcsInstanceRunner
 from tradai.domain.errors import Unavailable
 from tradai.domain.instances import StrategyInstance
 from tradai.settings import Settings
 
 REGION = "eu-central-1"
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def settings_for(network: dict[str, str], cluster: str = "tradai-test") -> Settings:
@@ -64,20 +64,8 @@ def runner(aws: dict[str, Any]) -> EcsInstanceRunner:
 
 
 def instance(runtime_ref: str | None = None) -> StrategyInstance:
-    return StrategyInstance(
-        instance_id="7d3f2a1e-0000-4000-8000-000000000001",
-        strategy_name="PascalStrategy",
-        strategy_version="2.0.0",
-        mode="dry-run",
-        feed="replay",
-        exchange="binance_futures",
-        timeframe="1h",
-        symbols=["BTC/USDT:USDT"],
-        capital=1000,
-        owner="alice",
-        created_at=T0,
-        updated_at=T0,
-        runtime_ref=runtime_ref,
+    return strategy_instance(
+        strategy_name="PascalStrategy", strategy_version="2.0.0", runtime_ref=runtime_ref
     )
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.events import FakeLambdaContext, load_event, load_handler
+from tests.fakes import strategy_instance
 from tests.integration.conftest import REGION, TABLE, create_resources
 from tests.integration.test_backtest_handlers import invoke
 from tradai.adapters.dynamo_store import DynamoDocumentStore
@@ -19,7 +19,6 @@ from tradai.services.instance_repository import InstanceRepository
 from tradai.settings import get_settings
 
 INSTANCE_ID = "0b6f1c9e-5d1a-4c3e-9f7a-2d8e4b6a1c01"  # the instance the sample events name
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -49,19 +48,11 @@ def cluster(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
 def running_instance() -> StrategyInstance:
     """An instance whose task runs on the cluster, stored as `run` stores it."""
     settings = get_settings()
-    instance = StrategyInstance(
+    instance = strategy_instance(
         instance_id=INSTANCE_ID,
         strategy_name="PascalStrategy",
         strategy_version="2.0.0",
-        mode="dry-run",
-        feed="replay",
-        exchange="binance_futures",
-        timeframe="1h",
-        symbols=["BTC/USDT:USDT"],
         capital=10_000,
-        owner="alice",
-        created_at=T0,
-        updated_at=T0,
         status=InstanceStatus.RUNNING,
     )
     runner = EcsInstanceRunner(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeMarketData
+from tests.fakes import FakeMarketData, strategy_instance
 from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.domain.instances import InstanceStatus, ReplaySpec, StrategyInstance
 from tradai.engine.registry import resolve_strategy
@@ -41,26 +41,16 @@ def repository(tmp_path: Path) -> InstanceRepository:
 
 
 def stored_instance(repository: InstanceRepository, **changes: object) -> StrategyInstance:
-    instance = StrategyInstance(
-        instance_id="i-1",
-        strategy_name="sma_cross",
-        strategy_version="1.0.0",
-        parameters={"fast": 5, "slow": 20, "allow_short": False},
-        mode="dry-run",
-        feed="replay",
-        exchange="binance_futures",
-        timeframe="1h",
-        symbols=[BTC],
-        capital=1000.0,
-        replay=ReplaySpec(
-            start=datetime(2024, 3, 1, tzinfo=UTC), end=datetime(2024, 3, 20, tzinfo=UTC), bars_per_second=1e6
-        ),
-        owner="alice",
-        created_at=T0,
-        updated_at=T0,
-        runtime_ref="pid:1",
+    replay = ReplaySpec(
+        start=datetime(2024, 3, 1, tzinfo=UTC), end=datetime(2024, 3, 20, tzinfo=UTC), bars_per_second=1e6
     )
-    instance = instance.model_copy(update=changes)
+    defaults = {
+        "instance_id": "i-1",
+        "parameters": {"fast": 5, "slow": 20},
+        "replay": replay,
+        "runtime_ref": "pid:1",
+    }
+    instance = strategy_instance(**(defaults | changes))
     repository.create(instance)
     return instance
 

@@ -7,29 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import strategy_instance
 from tradai.adapters.paper_broker import PaperBroker
 from tradai.adapters.sqlite_store import SqliteDocumentStore
-from tradai.domain.instances import StrategyInstance
 from tradai.services.instance_parts import PipelineOrders, client_order_id
 from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.signal_trader import TradeDecision
 
 BTC = "BTC/USDT:USDT"
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
-INSTANCE = StrategyInstance(
-    instance_id="4d7c0a52-1111-4222-8333-444455556666",
-    strategy_name="sma_cross",
-    strategy_version="1.0.0",
-    mode="dry-run",
-    feed="replay",
-    exchange="binance_futures",
-    timeframe="1h",
-    symbols=[BTC],
-    capital=1000.0,
-    owner="alice",
-    created_at=T0,
-    updated_at=T0,
-)
+INSTANCE = strategy_instance(instance_id="4d7c0a52-1111-4222-8333-444455556666")
 
 
 def decision(

@@ -11,11 +11,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.fakes import strategy_instance
 from tests.recorded_exchange import RecordedExchange
 from tradai.adapters.ccxt_broker import CcxtBroker, build_private_client
 from tradai.adapters.ccxt_exchange import CcxtExchange, build_ccxt_exchange
 from tradai.adapters.exchange_keys import exchange_keys
-from tradai.domain.instances import ExchangeKeysMissing, LiveTradingDisabled, StrategyInstance
+from tradai.domain.instances import ExchangeKeysMissing, LiveTradingDisabled
 from tradai.domain.orders import ExecutionStatus, Order, Side
 from tradai.services.replay_feed import LiveFeed
 from tradai.settings import Settings
@@ -177,20 +178,7 @@ def test_given_settings_keys_when_asked_then_no_secret_is_read() -> None:
 def test_given_live_instance_when_worker_builds_its_broker_without_live_trading_then_refused() -> None:
     from tradai.worker import _broker
 
-    instance = StrategyInstance(
-        instance_id="i-1",
-        strategy_name="sma_cross",
-        strategy_version="1.0.0",
-        mode="live",
-        feed="live",
-        exchange="binance_futures",
-        timeframe="1h",
-        symbols=[BTC],
-        capital=100,
-        owner="admin",
-        created_at=T0,
-        updated_at=T0,
-    )
+    instance = strategy_instance(mode="live", feed="live", capital=100)
     with pytest.raises(LiveTradingDisabled):
         _broker(instance, lambda _: None, Settings(exchange_api_key="k", exchange_api_secret="s"))
     with pytest.raises(ExchangeKeysMissing):
