@@ -197,3 +197,21 @@ def test_given_bad_query_when_listed_then_422_in_error_shape(
     # Then
     assert response.status_code == 422
     assert set(response.json()) == {"detail", "code", "timestamp"}
+
+
+def test_given_strategy_with_only_a_budget_when_strategies_listed_then_it_shows_with_zero_counts(
+    client: TestClient, pipeline: OrderPipeline
+) -> None:
+    # Given
+    pipeline.budgets.allocate("fresh", "USDT", 100)
+
+    # When
+    (fresh,) = client.get("/api/v1/trading/strategies").json()["strategies"]
+
+    # Then
+    assert (fresh["strategy_id"], fresh["currencies"], fresh["signals"], fresh["first_seen_at"]) == (
+        "fresh",
+        ["USDT"],
+        0,
+        None,
+    )

@@ -68,6 +68,13 @@ class BudgetBook:
         page = self._store.query(f"BUDGET#{strategy_id}", sk_prefix="CCY#", limit=1000)
         return [Budget.model_validate(record.data) for record in page.records]
 
+    def of_strategy(self, strategy_id: str) -> list[Budget]:
+        """Every currency budget of a strategy. Raises `BudgetNotFound` when it has none."""
+        budgets = self.for_strategy(strategy_id)
+        if not budgets:
+            raise BudgetNotFound(f"strategy {strategy_id} has no budget")
+        return budgets
+
     def registry(self, *, limit: int = 1000, cursor: str | None = None) -> BudgetPage:
         """All budgets, by strategy and currency."""
         page = self._store.query(ALL_BUDGETS, index="gsi1", limit=limit, cursor=cursor)

@@ -158,7 +158,8 @@ class TradedStrategy(BaseModel):
 
     strategy_id: str
     strategy_name: str | None = None
-    first_seen_at: datetime
+    first_seen_at: datetime | None
+    """None for a strategy listed before its first signal (it has only a budget)."""
     last_signal_at: datetime | None = None
     signals: int = 0
     orders: int = 0

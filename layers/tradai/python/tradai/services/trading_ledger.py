@@ -86,6 +86,14 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class StrategyOverview:
+    """A strategy on the dashboard: its counts (zero before its first signal) and budget currencies."""
+
+    counts: TradedStrategy
+    currencies: list[str]
+
+
+@dataclass(frozen=True)
 class FillTotals:
     """Aggregates over fills (all, or one instrument's)."""
 
@@ -227,6 +235,20 @@ class TradingLedger:
         return [
             TradedStrategy.model_validate(record.data)
             for record in self._all(Partition(TRADED_STRATEGIES, "gsi1"))
+        ]
+
+    def strategy_overview(self) -> list[StrategyOverview]:
+        """Every strategy that sent a signal or has a budget, by id, with its counts and currencies."""
+        traded = {strategy.strategy_id: strategy for strategy in self.strategies()}
+        currencies: dict[str, list[str]] = {}
+        for budget in self.balances():
+            currencies.setdefault(budget.strategy_id, []).append(budget.currency)
+        return [
+            StrategyOverview(
+                traded.get(strategy_id) or TradedStrategy(strategy_id=strategy_id, first_seen_at=None),
+                currencies.get(strategy_id, []),
+            )
+            for strategy_id in sorted(traded.keys() | currencies.keys())
         ]
 
     def strategy(self, strategy_id: str) -> TradedStrategy | None:

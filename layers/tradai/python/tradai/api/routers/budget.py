@@ -15,7 +15,7 @@ from tradai.api.schemas.budget import (
     RealizedPnl,
     StrategyBudgets,
 )
-from tradai.domain.orders import CURRENCY_PATTERN, IDENTIFIER_PATTERN, Budget, BudgetNotFound
+from tradai.domain.orders import CURRENCY_PATTERN, IDENTIFIER_PATTERN
 from tradai.services.budgets import BudgetBook
 
 router = APIRouter(prefix="/api/v1/budget", tags=["budget"])
@@ -33,7 +33,7 @@ def registry(container: ContainerDep, _: Viewer) -> BudgetRegistry:
 
 @router.get("/{strategy_id}", response_model=StrategyBudgets, summary="A strategy's budgets")
 def strategy_budgets(container: ContainerDep, _: Viewer, strategy_id: StrategyId) -> StrategyBudgets:
-    budgets = _existing(BudgetBook(container.store), strategy_id)
+    budgets = BudgetBook(container.store).of_strategy(strategy_id)
     return StrategyBudgets(
         strategy_id=strategy_id, budgets=[BudgetSummary.model_validate(budget) for budget in budgets]
     )
@@ -76,17 +76,10 @@ def delete_budget(
     summary="Realized P&L from fills, per currency",
 )
 def realized_pnl(container: ContainerDep, _: Viewer, strategy_id: StrategyId) -> RealizedPnl:
-    budgets = _existing(BudgetBook(container.store), strategy_id)
+    budgets = BudgetBook(container.store).of_strategy(strategy_id)
     return RealizedPnl(
         strategy_id=strategy_id,
         realized_pnl={budget.currency: budget.realized_pnl for budget in budgets},
         total_fees={budget.currency: budget.total_fees for budget in budgets},
         net={budget.currency: budget.realized_pnl - budget.total_fees for budget in budgets},
     )
-
-
-def _existing(book: BudgetBook, strategy_id: str) -> list[Budget]:
-    budgets = book.for_strategy(strategy_id)
-    if not budgets:
-        raise BudgetNotFound(f"strategy {strategy_id} has no budget")
-    return budgets

@@ -66,25 +66,9 @@ def _ledger(container: ContainerDep) -> TradingLedger:
 
 @router.get("/strategies", response_model=TradingStrategyList, summary="Strategies trading or with budgets")
 def list_strategies(container: ContainerDep, _: Viewer) -> TradingStrategyList:
-    ledger = _ledger(container)
-    traded = {strategy.strategy_id: strategy for strategy in ledger.strategies()}
-    currencies: dict[str, list[str]] = {}
-    for budget in ledger.balances():
-        currencies.setdefault(budget.strategy_id, []).append(budget.currency)
     strategies = [
-        TradingStrategyPublic(
-            strategy_id=strategy_id,
-            strategy_name=found.strategy_name if found else None,
-            signals=found.signals if found else 0,
-            orders=found.orders if found else 0,
-            denied=found.denied if found else 0,
-            fills=found.fills if found else 0,
-            currencies=currencies.get(strategy_id, []),
-            first_seen_at=found.first_seen_at if found else None,
-            last_signal_at=found.last_signal_at if found else None,
-        )
-        for strategy_id in sorted(traded.keys() | currencies.keys())
-        for found in [traded.get(strategy_id)]
+        TradingStrategyPublic(**item.counts.model_dump(), currencies=item.currencies)
+        for item in _ledger(container).strategy_overview()
     ]
     return TradingStrategyList(strategies=strategies, count=len(strategies))
 
