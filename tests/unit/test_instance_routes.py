@@ -326,5 +326,6 @@ def test_given_registered_strategy_of_another_class_when_run_then_its_version_an
 
     # Then
     assert (created["strategy_name"], created["strategy_version"]) == ("TrendFollower", "1.0.0")
+    assert created["strategy_class"] == "sma_cross"
     assert (created["parameters"]["fast"], created["parameters"]["slow"]) == (7, 30)
     assert created["symbols"] == [ETH]

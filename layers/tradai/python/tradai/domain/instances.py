@@ -130,6 +130,8 @@ class StrategyInstance(BaseModel):
     instance_id: str
     strategy_name: str
     strategy_version: str
+    strategy_class: str | None = None
+    """The engine strategy it runs (a registered strategy may run another class than its name)."""
     config_id: str | None = None
     parameters: dict[str, object] = Field(default_factory=dict)
     mode: TradingMode

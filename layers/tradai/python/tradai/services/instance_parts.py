@@ -38,7 +38,8 @@ def build_parts(
     """
     from tradai.engine.registry import resolve_strategy
 
-    strategy = resolve_strategy(instance.strategy_name, settings.strategy_path)(instance.parameters)
+    engine_name = instance.strategy_class or instance.strategy_name
+    strategy = resolve_strategy(engine_name, settings.strategy_path)(instance.parameters)
     feed = _feed(instance, container, exchange, warmup_bars=max(strategy.warmup(), 1) * 2)
     trader = SignalTrader(
         strategy,

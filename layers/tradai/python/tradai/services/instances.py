@@ -150,6 +150,7 @@ class InstanceService:
             instance_id=self.new_id(),
             strategy_name=target.name,
             strategy_version=target.version,
+            strategy_class=info.name,
             config_id=config.config_id if config is not None else None,
             parameters=parameters,
             mode=request.mode,

@@ -71,6 +71,7 @@ class InstancePublic(BaseModel):
     instance_id: str
     strategy_name: str
     strategy_version: str
+    strategy_class: str | None
     config_id: str | None
     parameters: dict[str, Any]
     mode: TradingMode
