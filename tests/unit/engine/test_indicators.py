@@ -76,3 +76,20 @@ def test_given_two_lines_when_crossing_then_one_flag_per_cross() -> None:
     # When / Then
     assert ta.crossed_above(a, b).tolist() == [False, False, True, False, False, False, False]
     assert ta.crossed_below(a, b).tolist() == [False, False, False, False, True, False, False]
+
+
+@pytest.mark.parametrize("n", [1, 29, 30, 31, 1024, 1025, 5000])
+@pytest.mark.parametrize(("fast", "slow"), [(10, 30), (3, 7), (1, 2), (30, 10), (5, 5)])
+def test_given_values_when_sma_crosses_then_equals_crossings_of_two_smas(
+    n: int, fast: int, slow: int
+) -> None:
+    # Given: long enough to pass the exact re-sums every RESUM bars
+    values = 100 * np.exp(np.cumsum(np.random.default_rng(n).normal(0, 0.01, n)))
+    slow_line, fast_line = ta.sma(values, slow), ta.sma(values, fast)
+
+    # When
+    up, down = ta.sma_crosses(values, fast, slow)
+
+    # Then: the fused pass is bit-for-bit the composition
+    np.testing.assert_array_equal(up, ta.crossed_above(fast_line, slow_line))
+    np.testing.assert_array_equal(down, ta.crossed_below(fast_line, slow_line))

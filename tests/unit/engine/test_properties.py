@@ -9,7 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.engine.candles import bars_from_closes, scripted
-from tradai.engine import backtest
+from tradai.engine import backtest, kernel
+from tradai.engine.metrics import _low_quantiles
+from tradai.engine.run import build_market, signal_matrix
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -121,3 +123,52 @@ def test_given_sma_cross_when_run_in_frame_and_array_form_then_results_are_ident
     assert len(arrays.trades) > 10
     pd.testing.assert_frame_equal(arrays.trades, frame.trades)
     pd.testing.assert_frame_equal(arrays.equity, frame.equity)
+
+
+@SETTINGS
+@given(market(shorts=True), st.floats(0, 0.01), st.sampled_from(["open", "close"]))
+def test_given_one_symbol_when_simulated_alone_or_beside_an_idle_one_then_same_trades_and_equity(
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]], fees: float, fill: str
+) -> None:
+    # Given: alone, a symbol takes the kernel's single-symbol fast paths; beside a second symbol
+    # that has no signals and no capital, the general per-symbol loop
+    bars, signals = data
+    market = build_market(bars)
+    flags = signal_matrix(market, scripted(signals)())
+    open_, high, low, close = market.prices
+
+    def run(rows: int) -> tuple[np.ndarray, np.ndarray]:
+        def stack(values: np.ndarray, idle: object) -> np.ndarray:
+            return np.vstack([values, np.full_like(values, idle)])[:rows].copy()
+
+        equity, trades, _, _ = kernel.simulate(
+            stack(open_, 1.0), stack(high, 1.0), stack(low, 1.0), stack(close, 1.0),
+            stack(flags.enter_long, False), stack(flags.exit_long, False),
+            stack(flags.enter_short, False), stack(flags.exit_short, False),
+            stack(flags.enter_tag, -1), stack(flags.exit_tag, -1), stack(flags.confidence, np.nan),
+            np.array([1.0, 0.0])[:rows], 1000.0, fees, 0.0, 1.0, 1.0, fill == "close",
+            np.nan, np.nan, np.zeros(0, np.int64), np.zeros(0), 0,
+        )  # fmt: skip
+        return equity, trades
+
+    # When
+    alone, beside = run(1), run(2)
+
+    # Then
+    np.testing.assert_array_equal(alone[0], beside[0])
+    np.testing.assert_array_equal(alone[1], beside[1])
+
+
+@SETTINGS
+@given(st.integers(min_value=1, max_value=60_000), st.integers(min_value=0, max_value=2**32 - 1))
+def test_given_returns_when_value_at_risk_then_equals_numpy_quantiles(n: int, seed: int) -> None:
+    # Given: long series take the sampled-threshold path, short ones sort everything
+    rng = np.random.default_rng(seed)
+    returns = rng.standard_t(3, n) * 0.01
+    returns[rng.random(n) < 0.5] = 0.0  # flat bars, as when out of the market
+
+    # When
+    var_95, var_99 = _low_quantiles(returns, np.array([0.05, 0.01]))
+
+    # Then
+    assert [var_95, var_99] == pytest.approx(np.quantile(returns, [0.05, 0.01]), rel=1e-12, abs=1e-300)

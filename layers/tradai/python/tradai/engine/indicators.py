@@ -152,3 +152,47 @@ def crossed_above(a: FloatArray, b: FloatArray) -> BoolArray:  # pragma: no cove
 def crossed_below(a: FloatArray, b: FloatArray) -> BoolArray:  # pragma: no cover - compiled
     """Return where `a` moves from at-or-above `b` to below it; False where either is NaN."""
     return crossed_above(b, a)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _running_sum(values: FloatArray, period: int, i: int, total: float) -> float:  # pragma: no cover
+    """Return the sum of the `period` values ending at `i`, from the sum ending at i - 1.
+
+    The same steps as `sma` (a plain sum at i = period - 1, an exact re-sum every RESUM bars), so
+    a mean from it is bit-for-bit `sma`'s.
+    """
+    if i == period - 1 or (i >= period and i % RESUM == 0):
+        total = 0.0
+        for j in range(i - period + 1, i + 1):
+            total += values[j]
+        return total
+    moved: float = total + (values[i] - values[i - period])
+    return moved
+
+
+@njit(cache=True, nogil=True)
+def sma_crosses(values: FloatArray, fast: int, slow: int) -> tuple[BoolArray, BoolArray]:  # pragma: no cover
+    """Return (crossed_above, crossed_below) of sma(values, fast) against sma(values, slow), in one pass.
+
+    Equal to `crossed_above(sma(values, fast), sma(values, slow))` and `crossed_below(...)`, without
+    the four intermediate arrays.
+    """
+    n = values.shape[0]
+    up = np.zeros(n, dtype=np.bool_)
+    down = np.zeros(n, dtype=np.bool_)
+    if fast < 1 or slow < 1:
+        return up, down
+    ready = max(fast, slow) - 1  # the first bar both averages exist
+    fast_total = slow_total = 0.0
+    before_fast = before_slow = np.nan
+    for i in range(n):
+        if i >= fast - 1:
+            fast_total = _running_sum(values, fast, i, fast_total)
+        if i >= slow - 1:
+            slow_total = _running_sum(values, slow, i, slow_total)
+        if i >= ready:
+            now_fast, now_slow = fast_total / fast, slow_total / slow
+            up[i] = now_fast > now_slow and before_fast <= before_slow
+            down[i] = now_slow > now_fast and before_slow <= before_fast
+            before_fast, before_slow = now_fast, now_slow
+    return up, down

@@ -88,7 +88,9 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     """
     n_sym, n_bar = close.shape
     equity = np.empty(n_bar)
-    trades = np.empty((n_sym * (n_bar + 1), TRADE_FIELDS))
+    # every trade starts with an entry signal: that count bounds the trades (a tight buffer also
+    # stays off fresh, page-faulting memory, which cost more than the simulation itself)
+    trades = np.empty((_count_entries(enter_long, enter_short) + n_sym, TRADE_FIELDS))
     pos = np.zeros((n_sym, POSITION_FIELDS))
     costs = np.array([fee, slippage, leverage, size_fraction])
     n_trades = 0
@@ -103,11 +105,25 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     idle = True  # no position and no pending order anywhere
     i = 0
     while i < n_bar:
-        if idle and not _any_entry(enter_long, enter_short, i):
+        if idle and n_sym == 1:
+            # one symbol and flat: nothing happens before its next entry signal, the equity is the cash
+            j = i
+            while j < n_bar and not enter_long[0, j] and not enter_short[0, j]:
+                j += 1
+            for k in range(i, j):
+                equity[k] = cash
+            i = j
+            if i == n_bar:
+                break
+        elif idle and not _any_entry(enter_long, enter_short, i):
             # nothing can happen before the next entry signal: the equity is the cash until then
             equity[i] = cash
             i += 1
             continue
+        if n_sym == 1 and pos[0, P_SIDE] > 0.0 and not guarded and not pend_exit[0] and pend_entry[0] == 0.0:
+            # one symbol, a long nothing can stop: only its exit signal (or the last bar) changes
+            # anything, so mark it to market in a tight loop until then (the same sums as below)
+            i, in_market = _hold_long(pos, close, open_, exit_long, equity, cash, i, in_market, last)
         for s in range(n_sym):
             o = open_[s, i]
             if np.isnan(o):
@@ -180,6 +196,43 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
         equity[i] = cash if i == n_bar - 1 else value
         i += 1
     return equity, trades[:n_trades].copy(), n_trades, in_market
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _hold_long(  # pragma: no cover - compiled
+    pos: FloatArray,
+    close: FloatArray,
+    open_: FloatArray,
+    exit_long: npt.NDArray[np.bool_],
+    equity: FloatArray,
+    cash: float,
+    i: int,
+    in_market: int,
+    last: FloatArray,
+) -> tuple[int, int]:
+    """Mark symbol 0's long to market from bar `i` up to its next exit signal, a bar without data or
+    the last bar (each left for the full loop); return (that bar, bars in market)."""
+    end = close.shape[1] - 1
+    margin, units, entry, side = pos[0, P_MARGIN], pos[0, P_UNITS], pos[0, P_ENTRY], pos[0, P_SIDE]
+    start = i
+    while i < end and not exit_long[0, i] and not np.isnan(open_[0, i]):
+        equity[i] = cash + (margin + units * (close[0, i] - entry) * side)
+        i += 1
+    if i > start:
+        last[0] = close[0, i - 1]
+    return i, in_market + (i - start)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _count_entries(
+    enter_long: npt.NDArray[np.bool_], enter_short: npt.NDArray[np.bool_]
+) -> int:  # pragma: no cover - compiled
+    """Return how many (symbol, bar) cells carry an entry signal."""
+    count = 0
+    for s in range(enter_long.shape[0]):
+        for i in range(enter_long.shape[1]):
+            count += enter_long[s, i] | enter_short[s, i]
+    return count
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
@@ -296,17 +349,16 @@ def _open(  # pragma: no cover - compiled
         return cash
     price = raw_price * (1.0 + slippage * direction)
     qty = budget / (price * (1.0 / leverage + fee))
-    row = pos[s]
-    row[P_SIDE] = direction
-    row[P_UNITS] = qty
-    row[P_MARGIN] = qty * price / leverage
-    row[P_FEE] = qty * price * fee
-    row[P_ENTRY] = price
-    row[P_BAR] = i
-    row[P_BEST] = price
-    row[P_TAG] = tag
-    row[P_CONF] = conf
-    left: float = cash - row[P_MARGIN] - row[P_FEE]
+    pos[s, P_SIDE] = direction
+    pos[s, P_UNITS] = qty
+    pos[s, P_MARGIN] = qty * price / leverage
+    pos[s, P_FEE] = qty * price * fee
+    pos[s, P_ENTRY] = price
+    pos[s, P_BAR] = i
+    pos[s, P_BEST] = price
+    pos[s, P_TAG] = tag
+    pos[s, P_CONF] = conf
+    left: float = cash - pos[s, P_MARGIN] - pos[s, P_FEE]
     return left
 
 
@@ -327,20 +379,19 @@ def _close(  # pragma: no cover - compiled
     exit_fee = units * price * fee
     proceeds: float = _value(pos, s, price) - exit_fee
     pnl = proceeds - margin - entry_fee
-    row = trades[k]
-    row[T_SYMBOL] = s
-    row[T_SIDE] = pos[s, P_SIDE]
-    row[T_ENTRY_BAR] = pos[s, P_BAR]
-    row[T_EXIT_BAR] = i
-    row[T_ENTRY_PRICE] = pos[s, P_ENTRY]
-    row[T_EXIT_PRICE] = price
-    row[T_UNITS] = units
-    row[T_PNL] = pnl
-    row[T_PNL_PCT] = pnl / (margin + entry_fee)
-    row[T_FEES] = entry_fee + exit_fee
-    row[T_REASON] = reason
-    row[T_ENTRY_TAG] = pos[s, P_TAG]
-    row[T_EXIT_TAG] = exit_tag
-    row[T_CONFIDENCE] = pos[s, P_CONF]
+    trades[k, T_SYMBOL] = s
+    trades[k, T_SIDE] = pos[s, P_SIDE]
+    trades[k, T_ENTRY_BAR] = pos[s, P_BAR]
+    trades[k, T_EXIT_BAR] = i
+    trades[k, T_ENTRY_PRICE] = pos[s, P_ENTRY]
+    trades[k, T_EXIT_PRICE] = price
+    trades[k, T_UNITS] = units
+    trades[k, T_PNL] = pnl
+    trades[k, T_PNL_PCT] = pnl / (margin + entry_fee)
+    trades[k, T_FEES] = entry_fee + exit_fee
+    trades[k, T_REASON] = reason
+    trades[k, T_ENTRY_TAG] = pos[s, P_TAG]
+    trades[k, T_EXIT_TAG] = exit_tag
+    trades[k, T_CONFIDENCE] = pos[s, P_CONF]
     pos[s, P_SIDE] = 0.0
     return proceeds

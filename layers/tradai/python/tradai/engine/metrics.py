@@ -28,6 +28,7 @@ from tradai.engine.kernel import (
 
 FloatArray = npt.NDArray[np.float64]
 YEAR_SECONDS = 365.0 * 86400.0
+_VAR_LEVELS = np.array([0.05, 0.01])
 
 
 @dataclass(frozen=True)
@@ -43,49 +44,56 @@ class RunArrays:
     symbols: tuple[str, ...]
 
 
-@njit(cache=True, nogil=True)
-def equity_stats(equity: FloatArray, capital: float) -> FloatArray:  # pragma: no cover - compiled
-    """Return one pass of equity statistics.
+@njit(cache=True, nogil=True, error_model="numpy")
+def equity_stats(
+    equity: FloatArray, capital: float, bench: FloatArray
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Return (statistics, per-bar returns) of an equity curve, the returns computed once for all.
 
-    [mean return, std return (ddof=1), downside deviation, skew, kurtosis (non-excess),
-     max drawdown (fraction, <= 0), max drawdown (currency, <= 0), longest drawdown (bars)]
+    statistics: [mean return, std return (ddof=1), downside deviation, skew, kurtosis (non-excess),
+     max drawdown (fraction, <= 0), max drawdown (currency, <= 0), longest drawdown (bars),
+     beta to `bench` (per-bar benchmark returns), per-bar alpha, compounded benchmark return]
     """
     n = equity.shape[0]
-    out = np.full(8, np.nan)
+    out = np.full(11, np.nan)
+    returns = np.empty(n)
     previous = capital
     total = 0.0
-    for i in range(n):
-        total += equity[i] / previous - 1.0
-        previous = equity[i]
-    mean = total / n
-    m2 = 0.0
-    m3 = 0.0
-    m4 = 0.0
-    down = 0.0
     peak = capital
     worst = 0.0
     worst_abs = 0.0
     since = 0
     longest = 0
-    previous = capital
     for i in range(n):
         r = equity[i] / previous - 1.0
+        returns[i] = r
         previous = equity[i]
-        d = r - mean
-        m2 += d * d
-        m3 += d * d * d
-        m4 += d * d * d * d
-        if r < 0.0:
-            down += r * r
+        total += r
         if equity[i] >= peak:
             peak = equity[i]
             since = 0
         else:
             since += 1
             longest = max(longest, since)
-            drop = equity[i] / peak - 1.0
-            worst = min(worst, drop)
+            worst = min(worst, equity[i] / peak - 1.0)
             worst_abs = min(worst_abs, equity[i] - peak)
+    mean = total / n
+    m2 = m3 = m4 = down = 0.0
+    sum_b = sum_bb = sum_rb = 0.0
+    growth = 1.0
+    for i in range(n):
+        r = returns[i]
+        d = r - mean
+        m2 += d * d
+        m3 += d * d * d
+        m4 += d * d * d * d
+        if r < 0.0:
+            down += r * r
+        b = bench[i]
+        growth *= 1.0 + b
+        sum_b += b
+        sum_bb += b * b
+        sum_rb += r * b
     out[0] = mean
     if n > 1:
         out[1] = math.sqrt(m2 / (n - 1))
@@ -97,7 +105,14 @@ def equity_stats(equity: FloatArray, capital: float) -> FloatArray:  # pragma: n
     out[5] = worst
     out[6] = worst_abs
     out[7] = longest
-    return out
+    mean_b = sum_b / n
+    bench_variance = sum_bb / n - mean_b * mean_b
+    if n >= 2 and bench_variance > 1e-300:
+        beta = (sum_rb / n - mean * mean_b) / bench_variance
+        out[8] = beta
+        out[9] = mean - beta * mean_b
+    out[10] = growth - 1.0
+    return out, returns
 
 
 def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any]:
@@ -115,8 +130,9 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
     n = len(equity)
     periods_per_year = YEAR_SECONDS / run.bar_seconds
     years = n / periods_per_year
-    stats = [float(value) for value in equity_stats(equity, capital)]
-    mean, std, downside, skew, kurtosis, max_dd, max_dd_abs, dd_bars = stats
+    raw, returns = equity_stats(equity, capital, run.benchmark_returns)
+    stats = [float(value) for value in raw]
+    mean, std, downside, skew, kurtosis, max_dd, max_dd_abs, dd_bars, beta, alpha, bench_return = stats
     final = float(equity[-1])
     total_return = final / capital - 1.0
     cagr = (final / capital) ** (1.0 / years) - 1.0 if final > 0 else -1.0
@@ -134,8 +150,10 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
         "max_drawdown_duration_days": dd_bars * run.bar_seconds / 86400.0,
         "exposure": run.in_market / n,
         "probabilistic_sharpe": _probabilistic_sharpe(sharpe_bar, skew, kurtosis, n),
-        **_value_at_risk(equity, capital),
-        **_alpha_beta(equity, capital, run.benchmark_returns, periods_per_year),
+        **_value_at_risk(returns),
+        "alpha": alpha * periods_per_year,  # risk-free rate 0, against buy-and-hold
+        "beta": beta,
+        "benchmark_return": bench_return,
         **trade_metrics(run.trades, run.bar_seconds),
     }
     if breakdowns:
@@ -146,41 +164,65 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
 
 def trade_metrics(trades: FloatArray, bar_seconds: float) -> dict[str, Any]:
     """Return the metrics computed from closed trades alone."""
-    pnl, pct = trades[:, T_PNL], trades[:, T_PNL_PCT]
-    count = len(pnl)
-    wins, losses = pnl[pnl > 0], pnl[pnl < 0]
-    gross_loss = -losses.sum()
-    std_pct = float(pct.std(ddof=1)) if count > 1 else math.nan
-    held = trades[:, T_EXIT_BAR] - trades[:, T_ENTRY_BAR]
-    streak_win, streak_loss = (int(v) for v in _streaks(pnl))
+    count = len(trades)
+    (
+        wins, win_sum, loss_sum, pnl_mean, pct_mean, pct_std, best, worst, held_mean,
+        streak_win, streak_loss, fees,
+    ) = (float(v) for v in _trade_stats(trades))  # fmt: skip
     nan = math.nan
     return {
         "trades_count": count,
-        "win_rate": len(wins) / count if count else nan,
-        "profit_factor": (float(wins.sum()) / float(gross_loss) if gross_loss > 0 else math.inf)
-        if count
-        else nan,
-        "expectancy": float(pnl.mean()) if count else nan,
-        "sqn": math.sqrt(count) * float(pct.mean()) / std_pct if count > 1 and std_pct > 0 else nan,
-        "avg_trade": float(pct.mean()) if count else nan,
-        "best_trade": float(pct.max()) if count else nan,
-        "worst_trade": float(pct.min()) if count else nan,
-        "avg_holding_hours": float(held.mean()) * bar_seconds / 3600.0 if count else nan,
-        "max_consecutive_wins": streak_win,
-        "max_consecutive_losses": streak_loss,
-        "total_fees": float(trades[:, T_FEES].sum()),
+        "win_rate": wins / count if count else nan,
+        "profit_factor": (win_sum / -loss_sum if loss_sum < 0 else math.inf) if count else nan,
+        "expectancy": pnl_mean if count else nan,
+        "sqn": math.sqrt(count) * pct_mean / pct_std if count > 1 and pct_std > 0 else nan,
+        "avg_trade": pct_mean if count else nan,
+        "best_trade": best if count else nan,
+        "worst_trade": worst if count else nan,
+        "avg_holding_hours": held_mean * bar_seconds / 3600.0 if count else nan,
+        "max_consecutive_wins": int(streak_win),
+        "max_consecutive_losses": int(streak_loss),
+        "total_fees": fees,
     }
 
 
-@njit(cache=True, nogil=True)
-def _streaks(pnl: FloatArray) -> tuple[int, int]:  # pragma: no cover - compiled
-    """Return the longest runs of winning and of losing trades."""
-    best_win = best_loss = win = loss = 0
-    for value in pnl:
-        win = win + 1 if value > 0 else 0
-        loss = loss + 1 if value < 0 else 0
-        best_win, best_loss = max(best_win, win), max(best_loss, loss)
-    return best_win, best_loss
+@njit(cache=True, nogil=True, error_model="numpy")
+def _trade_stats(trades: FloatArray) -> FloatArray:  # pragma: no cover - compiled
+    """Return one pass of trade statistics (NaN where there are too few trades).
+
+    [winners, sum of wins, sum of losses (<= 0), mean pnl, mean pnl_pct, std pnl_pct (ddof=1),
+     best pnl_pct, worst pnl_pct, mean bars held, longest winning run, longest losing run, fees]
+    """
+    n = trades.shape[0]
+    out = np.full(12, np.nan)
+    wins = win_sum = loss_sum = pnl_sum = pct_sum = held = fees = 0.0
+    best, worst = -np.inf, np.inf
+    run_win = run_loss = best_win = best_loss = 0
+    for k in range(n):
+        pnl, pct = trades[k, T_PNL], trades[k, T_PNL_PCT]
+        pnl_sum += pnl
+        pct_sum += pct
+        fees += trades[k, T_FEES]
+        held += trades[k, T_EXIT_BAR] - trades[k, T_ENTRY_BAR]
+        best, worst = max(best, pct), min(worst, pct)
+        if pnl > 0:
+            wins += 1.0
+            win_sum += pnl
+        elif pnl < 0:
+            loss_sum += pnl
+        run_win = run_win + 1 if pnl > 0 else 0
+        run_loss = run_loss + 1 if pnl < 0 else 0
+        best_win, best_loss = max(best_win, run_win), max(best_loss, run_loss)
+    out[0], out[1], out[2], out[9], out[10], out[11] = wins, win_sum, loss_sum, best_win, best_loss, fees
+    if n > 0:
+        out[3], out[4], out[6], out[7], out[8] = pnl_sum / n, pct_sum / n, best, worst, held / n
+    if n > 1:
+        mean = pct_sum / n
+        spread = 0.0
+        for k in range(n):
+            spread += (trades[k, T_PNL_PCT] - mean) ** 2
+        out[5] = math.sqrt(spread / (n - 1))
+    return out
 
 
 def _probabilistic_sharpe(sharpe: float, skew: float, kurtosis: float, n: int) -> float:
@@ -203,64 +245,40 @@ def simple_returns(values: FloatArray, base: float) -> FloatArray:
     return returns
 
 
-def _value_at_risk(equity: FloatArray, capital: float) -> dict[str, float]:
+def _value_at_risk(returns: FloatArray) -> dict[str, float]:
     """Return historical one-bar VaR at 95% and 99% as positive loss fractions."""
-    q05, q01 = _low_quantiles(simple_returns(equity, capital), (0.05, 0.01))
+    q05, q01 = (float(q) for q in _low_quantiles(returns, _VAR_LEVELS))
     return {"var_95": -q05, "var_99": -q01}
 
 
-def _low_quantiles(values: FloatArray, qs: tuple[float, ...]) -> list[float]:
+@njit(cache=True, nogil=True)
+def _low_quantiles(values: FloatArray, qs: FloatArray) -> FloatArray:  # pragma: no cover - compiled
     """Return np.quantile(values, q) (linear interpolation) for small qs, partitioning only the low tail.
 
     A strided sample gives a threshold that very likely keeps every rank needed; when it does not,
-    the whole array is used, so the answer is always exact.
+    the whole array is partitioned, so the answer is always exact.
     """
-    n = len(values)
-    positions = [q * (n - 1) for q in qs]
-    ranks = sorted({r for p in positions for r in (int(p), min(int(p) + 1, n - 1))})
+    n = values.shape[0]
+    positions = qs * (n - 1)
+    top = min(int(positions.max()) + 1, n - 1)  # the highest rank any interpolation reads
     pool = values
     if n > 20_000:
-        threshold = np.quantile(values[:: n // 10_000], min(1.0, 1.3 * max(qs) + 0.005))
-        tail = values[values <= threshold]
-        if len(tail) > ranks[-1]:
+        sample = values[:: n // 10_000].copy()
+        cut = math.ceil(min(1.0, 1.3 * qs.max() + 0.005) * (sample.shape[0] - 1))
+        tail = values[values <= np.partition(sample, cut)[cut]]
+        if tail.shape[0] > top:
             pool = tail
+    ranks = np.empty(2 * qs.shape[0], dtype=np.int64)  # each position's floor and the rank above it
+    for k in range(qs.shape[0]):
+        ranks[2 * k] = int(positions[k])
+        ranks[2 * k + 1] = min(int(positions[k]) + 1, n - 1)
     ordered = np.partition(pool, ranks)
-    return [
-        float(ordered[int(p)] + (ordered[min(int(p) + 1, n - 1)] - ordered[int(p)]) * (p - int(p)))
-        for p in positions
-    ]
-
-
-def _alpha_beta(equity: FloatArray, capital: float, bench: FloatArray, periods: float) -> dict[str, float]:
-    """Return beta to buy-and-hold and annualized alpha (risk-free rate 0), and the benchmark return."""
-    beta, alpha, bench_return = (float(v) for v in _regression(equity, capital, bench))
-    return {"alpha": alpha * periods, "beta": beta, "benchmark_return": bench_return}
-
-
-@njit(cache=True, nogil=True)
-def _regression(
-    equity: FloatArray, capital: float, bench: FloatArray
-) -> tuple[float, float, float]:  # pragma: no cover
-    """Return (beta, per-bar alpha, compounded benchmark return) in one pass; NaN beta/alpha if flat."""
-    n = equity.shape[0]
-    previous = capital
-    sum_r = sum_b = sum_bb = sum_rb = 0.0
-    growth = 1.0
-    for i in range(n):
-        r = equity[i] / previous - 1.0
-        previous = equity[i]
-        b = bench[i]
-        growth *= 1.0 + b
-        sum_r += r
-        sum_b += b
-        sum_bb += b * b
-        sum_rb += r * b
-    mean_r, mean_b = sum_r / n, sum_b / n
-    variance = sum_bb / n - mean_b * mean_b
-    if n < 2 or variance <= 1e-300:
-        return np.nan, np.nan, growth - 1.0
-    beta = (sum_rb / n - mean_r * mean_b) / variance
-    return beta, mean_r - beta * mean_b, growth - 1.0
+    out = np.empty(qs.shape[0])
+    for k in range(qs.shape[0]):
+        p = positions[k]
+        low = int(p)
+        out[k] = ordered[low] + (ordered[min(low + 1, n - 1)] - ordered[low]) * (p - low)
+    return out
 
 
 def _per_symbol(trades: FloatArray, symbols: tuple[str, ...]) -> dict[str, dict[str, float]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"  # 1.1: max_drawdown <= 0, 8-lane bar fingerprint
 
 
 @dataclass(frozen=True)

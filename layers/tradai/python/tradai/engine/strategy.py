@@ -101,12 +101,15 @@ class Strategy:
     @classmethod
     def parameters(cls) -> dict[str, Parameter]:
         """Return the declared parameters by name, in declaration order (base classes first)."""
-        found: dict[str, Parameter] = {}
-        for klass in reversed(cls.__mro__):
-            for key, value in vars(klass).items():
-                if isinstance(value, Parameter):
-                    found[key] = value
-        return found
+        cached: dict[str, Parameter] | None = cls.__dict__.get("_declared_parameters")
+        if cached is None:  # walking the MRO costs more than a small backtest: once per class
+            cached = {}
+            for klass in reversed(cls.__mro__):
+                for key, value in vars(klass).items():
+                    if isinstance(value, Parameter):
+                        cached[key] = value
+            setattr(cls, "_declared_parameters", cached)  # noqa: B010 - on this class, not a base
+        return dict(cached)
 
     def validate_params(self, params: Mapping[str, Any]) -> None:
         """Raise InvalidParameter when values are each in range but inconsistent together."""
