@@ -1,6 +1,6 @@
-"""Lambda for `/api/v1/strategies` routes: list, register, detail, metrics, status."""
+"""Lambda for `/api/v1/strategies` routes: list, register, detail, metrics, status, A/B tests."""
 
-from tradai.api.routers import strategies
+from tradai.api.routers import ab_tests, strategies
 from tradai.lambda_runtime import http_handler
 
-lambda_handler = http_handler([strategies.router])
+lambda_handler = http_handler([strategies.router, ab_tests.router])

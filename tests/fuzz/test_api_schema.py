@@ -37,6 +37,8 @@ def build_app(auth: str) -> FastAPI:
     # A registered strategy and config to find; this also loads the engine before the first request.
     ensure_demo_strategy(store=container.store, catalog=container.strategies, now=datetime.now(UTC))
     container.instance_runner = FakeInstanceRunner()  # the fuzzer must not leave instance processes running
+    if container.registry is not None:
+        container.registry.list_models()  # MLflow's import and schema migration, before the first request
     app = create_app(routers=ROUTERS, settings=app_settings, container=container)
     app.dependency_overrides[data.get_exchange] = lambda: FakeExchange()  # never a real exchange
     return app

@@ -71,3 +71,18 @@ def test_given_config_created_when_listed_then_it_is_there(aws_env: None) -> Non
     assert config["config_data"]["ema_fast"] == 13
     assert status == 200
     assert [item["name"] for item in listed["items"]] == ["pascal-fast"]
+
+
+def test_given_unknown_strategy_when_routing_info_read_through_the_lambda_then_no_test(aws_env: None) -> None:
+    create_resources()
+    status, body = invoke("strategies", "strategies/routing_info")
+    assert status == 200
+    assert (body["active_test"], body["champion_version"], body["decision"]) == (False, None, None)
+
+
+def test_given_no_champion_when_ab_test_started_through_the_lambda_then_409(aws_env: None) -> None:
+    create_resources()
+    store_demo_strategy()
+    status, body = invoke("strategies", "strategies/start_ab_test")
+    assert status == 409
+    assert body["code"] == "NO_CHAMPION"

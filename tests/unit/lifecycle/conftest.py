@@ -12,20 +12,27 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.fakes import local_container
+from tests.fakes_registry import FakeModelRegistry
 from tests.unit.jobs.conftest import RecordingExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import configs, strategies
+from tradai.api.routers import ab_tests, configs, models, promotions, strategies
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.services.job_repository import JobRepository
+from tradai.services.strategy_repository import StrategyRepository
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-LIFECYCLE_ROUTERS = [strategies.router, configs.router]
+LIFECYCLE_ROUTERS = [strategies.router, configs.router, promotions.router, models.router, ab_tests.router]
 
 
 @pytest.fixture
-def container(tmp_path: Path) -> Container:
-    return local_container(tmp_path, executor=RecordingExecutor())
+def registry() -> FakeModelRegistry:
+    return FakeModelRegistry()
+
+
+@pytest.fixture
+def container(tmp_path: Path, registry: FakeModelRegistry) -> Container:
+    return local_container(tmp_path, executor=RecordingExecutor(), registry=registry)
 
 
 @pytest.fixture
@@ -36,34 +43,40 @@ def client(container: Container) -> Iterator[TestClient]:
 
 
 def register(client: TestClient, name: str, version: str = "1.0.0", **fields: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/strategies", json={"name": name, "version": version, **fields})
+    body = {"name": name, "version": version, "pairs": ["BTC/USDT:USDT"], **fields}  # the pair with fake bars
+    response = client.post("/api/v1/strategies", json=body)
     assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    created: dict[str, Any] = response.json()
+    return created
 
 
 @pytest.fixture
 def completed_backtest(container: Container) -> Callable[..., BacktestJob]:
-    """Store a COMPLETED job of `strategy` `version` with these result metrics, `minutes` after T0."""
+    """Store a COMPLETED job that ran registered `strategy` `version` (its class, code and default
+    parameters) with these result metrics, `minutes` after T0."""
 
-    def make(
-        strategy: str, version: str, *, minutes: int = 0, job_id: str | None = None, **result: Any
-    ) -> BacktestJob:
+    def make(strategy: str, version: str, *, minutes: int = 0, **result: Any) -> BacktestJob:
+        registered = StrategyRepository(container.store).get(strategy, version)
         jobs = JobRepository(container.store)
         at = T0 + timedelta(minutes=minutes)
         job = BacktestJob(
-            job_id=job_id or str(uuid.uuid4()),
+            job_id=str(uuid.uuid4()),
             owner="alice",
-            strategy_name=strategy,
-            strategy_version=version,
-            request={},
+            strategy_name=registered.strategy_class,
+            strategy_version="1.0.0",
+            request={
+                "strategy_config": {"name": registered.strategy_class, "parameters": registered.parameters}
+            },
             created_at=at,
             updated_at=at,
         )
         jobs.create(job)
         jobs.transition(job.job_id, JobStatus.RUNNING, at=at)
-        return jobs.transition(
-            job.job_id, JobStatus.COMPLETED, at=at, changes={"result": result, "completed_at": at.isoformat()}
-        )
+        changes = {
+            "result": result,
+            "completed_at": at.isoformat(),
+            "reproducibility": {"code_hash": registered.code_hash},
+        }
+        return jobs.transition(job.job_id, JobStatus.COMPLETED, at=at, changes=changes)
 
     return make

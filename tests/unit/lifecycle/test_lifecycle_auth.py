@@ -23,6 +23,14 @@ ROUTES = [
     ("POST", "/api/v1/strategies", {"name": "sma_cross", "version": "1"}, "trader"),
     ("GET", "/api/v1/configs/PascalStrategy", None, "viewer"),
     ("POST", "/api/v1/configs", {"strategy_name": "PascalStrategy", "config_data": {}}, "trader"),
+    ("POST", "/api/v1/configs/PascalStrategy/c1/activate", None, "trader"),
+    ("GET", "/api/v1/models", None, "viewer"),
+    ("GET", "/api/v1/strategies/PascalStrategy/routing-info", None, "viewer"),
+    ("POST", "/api/v1/strategies/PascalStrategy/stage", {"version": "2.0.0"}, "admin"),
+    ("POST", "/api/v1/strategies/PascalStrategy/promote", {"version": "2.0.0"}, "admin"),
+    ("POST", "/api/v1/models/PascalStrategy/rollback", {}, "admin"),
+    ("POST", "/api/v1/strategies/PascalStrategy/ab-test", {"challenger_version": "2.1.0"}, "admin"),
+    ("DELETE", "/api/v1/strategies/PascalStrategy/ab-test", None, "admin"),
 ]
 RANK = {"viewer": 1, "trader": 2, "admin": 3}
 

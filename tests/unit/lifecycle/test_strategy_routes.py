@@ -142,14 +142,15 @@ def test_given_unknown_name_when_read_then_404_everywhere(client: TestClient) ->
 def test_given_two_backtests_when_metrics_read_then_latest_completed_counts(
     client: TestClient, completed_backtest: Callable[..., BacktestJob]
 ) -> None:
-    # Given
+    # Given: two runs of 1.0.0, and a newer run of 0.9.0 (same class and code, other parameters)
     register(client, "sma_cross")
+    register(client, "sma_cross", "0.9.0", parameters={"fast": 5})
     completed_backtest("sma_cross", "1.0.0", minutes=0, sharpe_ratio=0.5, trades_count=5)
     latest = completed_backtest("sma_cross", "1.0.0", minutes=30, sharpe_ratio=1.1, trades_count=12)
-    completed_backtest("sma_cross", "0.9.0", minutes=60, sharpe_ratio=9.0, trades_count=1)  # another version
+    completed_backtest("sma_cross", "0.9.0", minutes=60, sharpe_ratio=9.0, trades_count=1)
 
     # When
-    body = client.get("/api/v1/strategies/sma_cross/metrics").json()
+    body = client.get("/api/v1/strategies/sma_cross/metrics", params={"version": "1.0.0"}).json()
 
     # Then
     assert body["backtest_job_id"] == latest.job_id

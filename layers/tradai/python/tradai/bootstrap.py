@@ -19,6 +19,7 @@ from tradai.ports import (
     InstanceRunner,
     JobExecutor,
     MarketData,
+    ModelRegistry,
     StrategyCatalog,
 )
 from tradai.services.auth import Authenticator
@@ -47,6 +48,8 @@ class Container:
     """Stored OHLCV bars (ArcticDB); None where no market-data store is configured."""
     instance_runner: InstanceRunner | None = None
     """Runs strategy instances (child processes locally, ECS tasks in AWS)."""
+    registry: ModelRegistry | None = None
+    """The model registry (MLflow, imported on first use); None where none is configured."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -62,7 +65,17 @@ def build_container(settings: Settings) -> Container:
     container = _aws_container(settings) if settings.runtime == "aws" else _local_container(settings)
     container.authenticator = build_authenticator(settings)
     container.strategies = EngineStrategyCatalog(settings.strategy_path)
+    container.registry = build_registry(settings)
     return container
+
+
+def build_registry(settings: Settings) -> ModelRegistry | None:
+    """MLflow at the configured URI, else (locally) on sqlite under the data dir; None in AWS without one."""
+    if settings.runtime == "aws" and not settings.mlflow_tracking_uri:
+        return None
+    from tradai.adapters.mlflow_registry import MlflowModelRegistry
+
+    return MlflowModelRegistry(settings.registry_uri)
 
 
 def build_authenticator(settings: Settings) -> Authenticator | None:

@@ -6,13 +6,14 @@ contract suite in `tests/contract`. Services see only these Protocols.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tradai.domain.instances import LogLine, RunnerState, StrategyInstance
 from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
 from tradai.domain.orders import Execution, Order
+from tradai.domain.registry import ModelVersionRecord, RegisteredModelRecord
 from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
 from tradai.domain.strategies import StrategyInfo
 
@@ -305,3 +306,35 @@ class InstanceRunner(Protocol):
 
     def logs(self, instance: StrategyInstance, *, limit: int, since: datetime | None = None) -> list[LogLine]:
         """Return the instance's last `limit` log lines (at or after `since`), oldest first."""
+
+
+class ModelRegistry(Protocol):
+    """Registered models and their versions, tags and aliases (MLflow: in-process on sqlite locally,
+    the MLflow server in AWS).
+
+    Errors: `ModelNotFound` for an unknown model (or version), `InvalidInput` for a name or value the
+    registry refuses, `RegistryUnavailable` when it cannot be reached.
+    """
+
+    def create_version(
+        self, model: str, *, tags: Mapping[str, str], description: str = ""
+    ) -> ModelVersionRecord:
+        """Add a version to `model` (registering the model on first use) and return it."""
+
+    def set_tags(self, model: str, version: str, tags: Mapping[str, str]) -> None:
+        """Set tags of an existing model version."""
+
+    def set_alias(self, model: str, alias: str, version: str) -> None:
+        """Point `alias` at `version`, moving it from whichever version held it."""
+
+    def delete_alias(self, model: str, alias: str) -> None:
+        """Remove `alias`; removing an absent alias is not an error."""
+
+    def get_model(self, model: str) -> RegisteredModelRecord:
+        """One registered model and its aliases."""
+
+    def list_models(self) -> list[RegisteredModelRecord]:
+        """Every registered model, by name."""
+
+    def list_versions(self, model: str) -> list[ModelVersionRecord]:
+        """A model's versions, oldest first."""

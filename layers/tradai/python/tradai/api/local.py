@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.api.app import create_app
 from tradai.api.routers import (
+    ab_tests,
     backtest_results,
     backtests,
     budget,
@@ -18,6 +19,8 @@ from tradai.api.routers import (
     data,
     health,
     instances,
+    models,
+    promotions,
     strategies,
     strategy_ledger,
     trading,
@@ -42,6 +45,9 @@ ROUTERS = [
     configs.router,
     trading.router,
     budget.router,
+    promotions.router,
+    models.router,
+    ab_tests.router,
 ]
 BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradai import __version__
-from tradai.cli import auth, backtest, data, server, worker
+from tradai.cli import auth, backtest, data, mlflow, server, worker
 
 app = typer.Typer(
     name="tradai",
@@ -36,3 +36,4 @@ auth.register(app)
 backtest.register(app)
 data.register(app)
 worker.register(app)
+mlflow.register(app)

@@ -75,5 +75,7 @@ class StrategyVersion(BaseModel):
     code_hash: str
     validation_job_id: str | None = None
     """The backtest that validated the version when it was staged."""
+    validation_config_id: str | None = None
+    """The config whose values the validation ran with (the strategy's active config then)."""
     created_at: datetime
     updated_at: datetime

@@ -163,6 +163,11 @@ def versions_of(store: DocumentStore, name: str) -> list[StrategyVersion]:
     return versions
 
 
+def prod_version(versions: list[StrategyVersion]) -> StrategyVersion | None:
+    """The version in prod (the champion), if any."""
+    return next((v for v in versions if v.stage is Stage.PROD), None)
+
+
 def current_version(versions: list[StrategyVersion]) -> StrategyVersion:
     """The version that speaks for a strategy: the one in prod, else staging, else the newest."""
     return max(versions, key=lambda v: (_STAGE_RANK[v.stage], v.created_at))

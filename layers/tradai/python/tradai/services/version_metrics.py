@@ -1,8 +1,9 @@
 """Evidence for strategy versions: their completed backtests, newest first.
 
-A job belongs to a version when it is the version's validation job, or when it ran the version's
-strategy (by strategy name or class) in the same version. Only the newest `SCAN_LIMIT` completed
-jobs are read, which bounds a list request; older runs do not count (docs/strategies.md).
+A job belongs to a version when it is the version's validation job, or when it ran the same code
+with the same parameters: the version's strategy class, its code hash (from the job's
+reproducibility record) and its default parameters. Only the newest `SCAN_LIMIT` completed jobs are
+read, which bounds a list request; older runs do not count (docs/strategies.md).
 """
 
 from __future__ import annotations
@@ -38,18 +39,24 @@ def backtests_by_version(
     """The completed backtests of each version, newest first (versions without any are absent)."""
     wanted = list(versions)
     by_job = {version.validation_job_id: version for version in wanted if version.validation_job_id}
-    by_run: dict[tuple[str, str], list[StrategyVersion]] = {}
+    by_class: dict[str, list[StrategyVersion]] = {}
     for version in wanted:
-        for strategy in {version.name.lower(), version.strategy_class.lower()}:
-            by_run.setdefault((strategy, version.version), []).append(version)
+        by_class.setdefault(version.strategy_class.lower(), []).append(version)
     found: dict[VersionRef, list[BacktestEvidence]] = {}
     for job in _completed_jobs(store, scan_limit):
-        owners = {id(v): v for v in by_run.get((job.strategy_name.lower(), job.strategy_version), [])}
-        if job.job_id in by_job:
-            owners[id(by_job[job.job_id])] = by_job[job.job_id]
-        for version in owners.values():
+        owners = [v for v in by_class.get(job.strategy_name.lower(), []) if _same_run(job, v)]
+        if job.job_id in by_job and by_job[job.job_id] not in owners:
+            owners.append(by_job[job.job_id])
+        for version in owners:
             found.setdefault((version.name, version.version), []).append(_evidence(job))
     return found
+
+
+def _same_run(job: BacktestJob, version: StrategyVersion) -> bool:
+    """Whether the job ran the version's code with its default parameters (any validation job aside)."""
+    code_hash = (job.reproducibility or {}).get("code_hash")
+    parameters = (job.request.get("strategy_config") or {}).get("parameters")
+    return code_hash == version.code_hash and parameters == version.parameters
 
 
 def latest_metrics(
