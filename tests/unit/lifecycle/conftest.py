@@ -15,14 +15,21 @@ from tests.fakes import local_container
 from tests.fakes_registry import FakeModelRegistry
 from tests.unit.jobs.conftest import RecordingExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import ab_tests, configs, models, promotions, strategies
+from tradai.api.routers import ab_tests, catalog, configs, models, promotions, strategies
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.services.job_repository import JobRepository
 from tradai.services.strategy_repository import StrategyRepository
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-LIFECYCLE_ROUTERS = [strategies.router, configs.router, promotions.router, models.router, ab_tests.router]
+LIFECYCLE_ROUTERS = [
+    strategies.router,
+    configs.router,
+    promotions.router,
+    models.router,
+    ab_tests.router,
+    catalog.router,
+]
 
 
 @pytest.fixture

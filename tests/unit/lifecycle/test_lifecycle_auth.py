@@ -31,6 +31,9 @@ ROUTES = [
     ("POST", "/api/v1/models/PascalStrategy/rollback", {}, "admin"),
     ("POST", "/api/v1/strategies/PascalStrategy/ab-test", {"challenger_version": "2.1.0"}, "admin"),
     ("DELETE", "/api/v1/strategies/PascalStrategy/ab-test", None, "admin"),
+    ("GET", "/api/v1/catalog/strategies", None, "viewer"),
+    ("GET", "/api/v1/catalog/leaderboard", None, "viewer"),
+    ("GET", "/api/v1/catalog/strategies/PascalStrategy/performance", None, "viewer"),
 ]
 RANK = {"viewer": 1, "trader": 2, "admin": 3}
 

@@ -8,11 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from tests.fakes import strategy_instance
 from tests.unit.lifecycle.conftest import LIFECYCLE_ROUTERS, T0, register
 from tradai.api.app import create_app
 from tradai.bootstrap import Container
+from tradai.domain.instances import InstanceStatus
 from tradai.domain.jobs import BacktestJob
 from tradai.services.demo_strategies import ensure_demo_strategy
+from tradai.services.instance_repository import InstanceRepository
 
 
 def test_given_new_version_when_registered_then_201_with_class_defaults(client: TestClient) -> None:
@@ -176,6 +179,23 @@ def test_given_strategy_when_status_read_then_stage_versions_and_last_backtest(
     assert body["champion_version"] is None
     assert [v["version"] for v in body["versions"]] == ["1.0.0", "1.1.0"]
     assert body["last_backtest"]["job_id"] == job.job_id
+    assert body["running_instances"] == 0
+
+
+def test_given_live_and_ended_instances_when_status_read_then_only_live_ones_count(
+    client: TestClient, container: Container
+) -> None:
+    # Given: one running, one stopped instance of sma_cross
+    register(client, "sma_cross")
+    instances = InstanceRepository(container.store)
+    instances.create(strategy_instance(instance_id="i-1", status=InstanceStatus.RUNNING))
+    instances.create(strategy_instance(instance_id="i-2", status=InstanceStatus.STOPPED))
+
+    # When
+    body = client.get("/api/v1/strategies/sma_cross/status").json()
+
+    # Then
+    assert body["running_instances"] == 1
 
 
 def test_given_sibling_pnl_route_mounted_after_when_requested_then_not_shadowed(container: Container) -> None:

@@ -15,6 +15,7 @@ from tradai.api.routers import (
     backtest_results,
     backtests,
     budget,
+    catalog,
     configs,
     data,
     health,
@@ -48,6 +49,7 @@ ROUTERS = [
     promotions.router,
     models.router,
     ab_tests.router,
+    catalog.router,
 ]
 BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
 

@@ -12,6 +12,7 @@ from tradai.domain.configs import ConfigVersion
 from tradai.domain.strategy_versions import Stage, StrategyNotFound, StrategyVersion
 from tradai.ports import DocumentStore, StrategyCatalog
 from tradai.services.config_repository import ConfigRepository
+from tradai.services.instance_repository import InstanceRepository
 from tradai.services.parameter_schema import validated_parameters
 from tradai.services.strategy_repository import StrategyRepository
 from tradai.services.version_metrics import BacktestEvidence, latest_metrics
@@ -240,6 +241,8 @@ class StrategyStatus:
     challenger_version: str | None
     versions: list[StrategyVersion]
     last_backtest: BacktestEvidence | None
+    running_instances: int
+    """Dry-run and live instances of the strategy that have not ended (issue 8's instances)."""
 
 
 def strategy_status(*, store: DocumentStore, name: str) -> StrategyStatus:
@@ -256,6 +259,10 @@ def strategy_status(*, store: DocumentStore, name: str) -> StrategyStatus:
         challenger_version=staging[-1].version if staging else None,
         versions=versions,
         last_backtest=last,
+        running_instances=sum(
+            not instance.status.is_terminal
+            for instance in InstanceRepository(store).of_strategy(versions[0].name, limit=1000)
+        ),
     )
 
 

@@ -160,13 +160,11 @@ class StrategyStatusPublic(BaseModel):
     champion_version: str | None
     challenger_version: str | None
     versions: list[VersionStage]
-    running_instances: int | None = Field(
-        default=None, description="Dry-run and live instances running now; null until trading reports them."
-    )
+    running_instances: int = Field(description="Dry-run and live instances that have not ended")
     last_backtest: BacktestRef | None
 
     @classmethod
-    def of(cls, status: StrategyStatus, running_instances: int | None = None) -> StrategyStatusPublic:
+    def of(cls, status: StrategyStatus) -> StrategyStatusPublic:
         """The status view."""
         last = status.last_backtest
         return cls(
@@ -175,7 +173,7 @@ class StrategyStatusPublic(BaseModel):
             champion_version=status.champion_version,
             challenger_version=status.challenger_version,
             versions=[VersionStage(version=v.version, stage=v.stage) for v in status.versions],
-            running_instances=running_instances,
+            running_instances=status.running_instances,
             last_backtest=BacktestRef(
                 job_id=last.job_id, completed_at=last.completed_at, metrics=_metrics(last)
             )

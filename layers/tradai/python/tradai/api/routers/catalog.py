@@ -1,0 +1,126 @@
+"""The strategy catalog: `/api/v1/catalog` (seeds 000, 001): ranked list, detail, compare,
+leaderboard, performance. The score is documented in docs/strategies.md."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from tradai.api.auth import Viewer
+from tradai.api.deps import ContainerDep
+from tradai.api.schemas.catalog import (
+    BacktestPointPublic,
+    CatalogEntry,
+    CatalogList,
+    CatalogStrategy,
+    ComparisonPublic,
+    Leaderboard,
+    LeaderboardEntry,
+    LiveDayPublic,
+    PerformancePublic,
+)
+from tradai.api.schemas.common import error_doc
+from tradai.api.schemas.strategies import VERSION_PATTERN, MetricsPublic
+from tradai.domain.errors import Unavailable
+from tradai.domain.strategy_versions import Stage
+from tradai.services import catalog, strategies
+from tradai.services.strategies import StrategyFilters
+
+router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+
+StrategyName = Annotated[str, Path(max_length=100, description="A strategy name")]
+VersionQuery = Annotated[str, Query(pattern=VERSION_PATTERN)]
+NOT_FOUND = error_doc(404, "No such strategy (or version)")
+
+
+@router.get("/strategies", response_model=CatalogList, summary="Strategy versions ranked by composite score")
+def list_catalog(
+    container: ContainerDep,
+    _: Viewer,
+    stage: Stage | None = None,
+    exchange: Annotated[str | None, Query(max_length=40)] = None,
+    timeframe: Annotated[str | None, Query(max_length=10)] = None,
+    search: Annotated[str | None, Query(max_length=100, description="In name or description")] = None,
+    min_sharpe: Annotated[float | None, Query(ge=-1e6, le=1e6)] = None,
+    max_drawdown: Annotated[float | None, Query(ge=0, le=1, description="As a fraction (0.2 = 20%)")] = None,
+    sort_by: Literal["score", "name", "sharpe", "return", "trades"] = "score",
+    sort_order: Literal["asc", "desc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CatalogList:
+    filters = StrategyFilters(stage, exchange, timeframe, search, min_sharpe, max_drawdown)
+    listed = strategies.list_versions(store=container.store, filters=filters)
+    ordered = catalog.ordered(catalog.rank(listed), sort_by, sort_order)
+    return CatalogList(
+        strategies=[CatalogEntry.of_ranked(entry) for entry in ordered[offset : offset + limit]],
+        total=len(ordered),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/leaderboard", response_model=Leaderboard, summary="Strategies by their best composite score")
+def get_leaderboard(
+    container: ContainerDep,
+    _: Viewer,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Leaderboard:
+    listed = strategies.list_versions(store=container.store, filters=StrategyFilters())
+    board = catalog.leaderboard(catalog.rank(listed))
+    entries = [
+        LeaderboardEntry(
+            rank=entry.rank,
+            name=entry.item.version.name,
+            version=entry.item.version.version,
+            stage=entry.item.version.stage,
+            score=entry.score or 0.0,
+            metrics=MetricsPublic.of(entry.item.evidence.metrics) if entry.item.evidence else None,
+        )
+        for entry in board[offset : offset + limit]
+    ]
+    return Leaderboard(entries=entries, total=len(board), limit=limit, offset=offset)
+
+
+@router.get(
+    "/strategies/{name}",
+    response_model=CatalogStrategy,
+    summary="A strategy: its engine class and registered versions with scores",
+    responses=NOT_FOUND,
+)
+def get_catalog_strategy(container: ContainerDep, _: Viewer, name: StrategyName) -> CatalogStrategy:
+    if container.strategies is None:
+        raise Unavailable("strategies are not available in this runtime")
+    detail = catalog.catalog_detail(store=container.store, catalog=container.strategies, name=name)
+    return CatalogStrategy.of(detail)
+
+
+@router.get(
+    "/strategies/{name}/compare",
+    response_model=ComparisonPublic,
+    summary="Two versions' metrics and scores side by side, with their differences",
+    responses=NOT_FOUND,
+)
+def compare(
+    container: ContainerDep, _: Viewer, name: StrategyName, version_a: VersionQuery, version_b: VersionQuery
+) -> ComparisonPublic:
+    comparison = catalog.compare_versions(
+        store=container.store, name=name, version_a=version_a, version_b=version_b
+    )
+    return ComparisonPublic.of(comparison)
+
+
+@router.get(
+    "/strategies/{name}/performance",
+    response_model=PerformancePublic,
+    summary="Backtest and dry-run/live performance over time",
+    responses=NOT_FOUND,
+)
+def get_performance(container: ContainerDep, _: Viewer, name: StrategyName) -> PerformancePublic:
+    result = catalog.performance(store=container.store, name=name)
+    return PerformancePublic(
+        name=result.name,
+        backtests=[BacktestPointPublic.of(point) for point in result.backtests],
+        live=[LiveDayPublic.of(day) for day in result.live],
+    )
