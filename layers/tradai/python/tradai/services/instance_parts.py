@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import InvalidInput, Unavailable
 from tradai.domain.instances import StrategyInstance
-from tradai.ports import Broker, Exchange
+from tradai.domain.orders import Position, PositionStatus
+from tradai.ports import Broker, DocumentStore, Exchange
+from tradai.services.ab_tests import record_trade
 from tradai.services.instance_worker import InstanceParts, OrderResult
 from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.replay_feed import CandleFeed, LiveFeed, ReplayFeed
@@ -48,7 +50,9 @@ def build_parts(
         window_bars=settings.instance_window_bars,
     )
     pipeline = OrderPipeline(store=container.store, broker=brokers(instance, feed.next_price))
-    return InstanceParts(feed=feed, trader=trader, orders=PipelineOrders(pipeline, instance))
+    return InstanceParts(
+        feed=feed, trader=trader, orders=PipelineOrders(pipeline, instance, store=container.store)
+    )
 
 
 def _feed(
@@ -88,13 +92,34 @@ class PipelineOrders:
     decision re-sent after a restart is not traded twice.
     """
 
-    def __init__(self, pipeline: OrderPipeline, instance: StrategyInstance) -> None:
+    def __init__(self, pipeline: OrderPipeline, instance: StrategyInstance, *, store: DocumentStore) -> None:
         from tradai.domain.orders import quote_currency
 
         self._pipeline = pipeline
+        self._store = store
         self._instance = instance
         for currency in sorted({quote_currency(symbol) for symbol in instance.symbols}):
             pipeline.budgets.ensure(instance.strategy_name, currency, instance.capital)
+
+    def _record_closed_trades(self, positions: list[Position], instance: StrategyInstance) -> None:
+        """Feed each trade this order closed to the strategy's performance (and its A/B arm)."""
+        for position in positions:
+            return_pct = _return_pct(position)
+            if (
+                position.status is not PositionStatus.CLOSED
+                or position.closed_at is None
+                or return_pct is None
+            ):
+                continue
+            record_trade(
+                store=self._store,
+                strategy_name=instance.strategy_name,
+                version=instance.strategy_version,
+                trade_id=position.position_id,
+                return_pct=return_pct,
+                closed_at=position.closed_at,
+                mode="live" if instance.mode == "live" else "dry_run",
+            )
 
     def submit(self, decision: TradeDecision, instance: StrategyInstance) -> OrderResult:
         from tradai.domain.orders import OrderIntent, Side
@@ -115,11 +140,17 @@ class PipelineOrders:
                 created_at=utc_now(),
             )
         )
+        self._record_closed_trades(outcome.positions, instance)
         filled = sum(fill.quantity for fill in outcome.fills)
         reason = outcome.deny_reason
         if reason is not None and filled == 0:
             return OrderResult(0.0, denied=True, detail=f"{reason.value}: {outcome.order.deny_detail}")
         return OrderResult(filled)
+
+
+def _return_pct(position: Position) -> float | None:
+    cost = position.entry_price * position.closed_quantity
+    return position.realized_pnl / cost * 100 if cost > 0 else None
 
 
 def client_order_id(instance_id: str, decision: TradeDecision) -> str:

@@ -34,6 +34,7 @@ from tradai.domain.market import Timeframe, check_exchange, check_symbol
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
 from tradai.domain.strategy_versions import StrategyNotFound, StrategyVersion
 from tradai.ports import DocumentStore, InstanceRunner, MarketData, StrategyCatalog
+from tradai.services.ab_tests import routing_info
 from tradai.services.backtest_submission import NoMarketData
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.configs import runnable_config
@@ -85,6 +86,16 @@ class RunTarget:
     config: ConfigVersion | None = None
     base: StrategyVersion | None = None
     """The registered version run (its parameters are the defaults under the config's)."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One instance a run starts: the whole run, or one arm of an A/B test with its share of capital."""
+
+    instance_id: str
+    version: StrategyVersion | None
+    capital: float
+    ab_test: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,31 +152,36 @@ class InstanceService:
             request.exchange or data.exchange or (base.exchange if base else DEFAULT_EXCHANGE)
         )
         timeframe = data.timeframe or (base.timeframe if base else info.timeframe)
-        defaults = base.parameters if base is not None else {}
-        parameters = self.catalog.resolve_parameters(
-            info.name, {**defaults, **data.parameters, **request.parameters}
-        )
         replay = self._replay(exchange, timeframe, symbols, request) if feed == "replay" else None
-        instance = StrategyInstance(
-            instance_id=self.new_id(),
-            strategy_name=target.name,
-            strategy_version=target.version,
-            strategy_class=info.name,
-            config_id=config.config_id if config is not None else None,
-            parameters=parameters,
-            mode=request.mode,
-            feed=feed,
-            exchange=exchange,
-            timeframe=timeframe,
-            symbols=symbols,
-            capital=request.capital,
-            replay=replay,
-            owner=owner,
-            created_at=now,
-            updated_at=now,
-        )
-        self.repository.create(instance)
-        return self._launch(instance, now)
+        started = []
+        for arm in self._arms(target, request.capital):
+            arm_info = self.catalog.describe(arm.version.strategy_class) if arm.version else info
+            defaults = arm.version.parameters if arm.version is not None else {}
+            parameters = self.catalog.resolve_parameters(
+                arm_info.name, {**defaults, **data.parameters, **request.parameters}
+            )
+            instance = StrategyInstance(
+                instance_id=arm.instance_id,
+                strategy_name=target.name,
+                strategy_version=arm.version.version if arm.version else target.version,
+                strategy_class=arm_info.name,
+                config_id=config.config_id if config is not None else None,
+                parameters=parameters,
+                mode=request.mode,
+                feed=feed,
+                exchange=exchange,
+                timeframe=timeframe,
+                symbols=symbols,
+                capital=arm.capital,
+                replay=replay,
+                ab_test=arm.ab_test,
+                owner=owner,
+                created_at=now,
+                updated_at=now,
+            )
+            self.repository.create(instance)
+            started.append(self._launch(instance, now))
+        return started[0]
 
     def stop(self, strategy: str, instance_id: str, *, now: datetime) -> StrategyInstance:
         """Stop an instance gracefully (forced after the policy's timeout); returns it stopped or stopping.
@@ -341,6 +357,30 @@ class InstanceService:
             raise
         launched = self.repository.record(instance.instance_id, at=now, changes={"runtime_ref": runtime_ref})
         return launched or self.repository.get(instance.instance_id)
+
+    def _arms(self, target: RunTarget, capital: float) -> list[Arm]:
+        """One arm, or both arms of the strategy's running A/B test with the capital split by traffic."""
+        test = routing_info(store=self.store, name=target.name).test if target.base is not None else None
+        if test is None:
+            return [Arm(instance_id=self.new_id(), version=target.base, capital=capital)]
+        versions = {version.version: version for version in versions_of(self.store, target.name)}
+        shares = {"champion": 1 - test.traffic_split, "challenger": test.traffic_split}
+        chosen = {"champion": test.champion_version, "challenger": test.challenger_version}
+        ids = {arm: self.new_id() for arm, share in shares.items() if share > 0}
+        return [
+            Arm(
+                instance_id=ids[arm],
+                version=versions[chosen[arm]],
+                capital=capital * shares[arm],
+                ab_test={
+                    "test_id": test.test_id,
+                    "arm": arm,
+                    "traffic_split": test.traffic_split,
+                    "instances": ids,
+                },
+            )
+            for arm in ids
+        ]
 
     def _check_live_allowed(self, may_trade_live: bool) -> None:
         if not may_trade_live:
