@@ -84,6 +84,9 @@ def test_given_single_run_when_run_then_headline_metrics_artifacts_and_events(co
     assert max(message["progress"]["current"] for message in progress) == 1000
     assert progress[-1]["trades_executed"] == outcome.result["trades_count"]
     assert progress[-1]["current_date"] == "2024-03-01"
+    dates = [message["current_date"] for message in progress if message.get("current_date")]
+    assert dates == sorted(dates)
+    assert any("2024-01-01" < date < "2024-03-01" for date in dates)  # reported mid-run, not only at the end
     assert sum(1 for _, message in sink.items if message.get("type") == "trade") == len(trades)
     assert {owner for owner, _ in sink.items} == {job_id}
 

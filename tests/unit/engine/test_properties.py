@@ -141,14 +141,16 @@ def test_given_one_symbol_when_simulated_alone_or_beside_an_idle_one_then_same_t
         def stack(values: np.ndarray, idle: object) -> np.ndarray:
             return np.vstack([values, np.full_like(values, idle)])[:rows].copy()
 
-        equity, trades, _, _ = kernel.simulate(
+        state = kernel.new_state(rows, len(bars), 1000.0, len(bars))
+        kernel.simulate(
             stack(open_, 1.0), stack(high, 1.0), stack(low, 1.0), stack(close, 1.0),
             stack(flags.enter_long, False), stack(flags.exit_long, False),
             stack(flags.enter_short, False), stack(flags.exit_short, False),
             stack(flags.enter_tag, -1), stack(flags.exit_tag, -1), stack(flags.confidence, np.nan),
             np.array([1.0, 0.0])[:rows], 1000.0, fees, 0.0, 1.0, 1.0, fill == "close",
-            np.nan, np.nan, np.zeros(0, np.int64), np.zeros(0), 0,
+            np.nan, np.nan, np.zeros(0, np.int64), np.zeros(0), 0, state, 0, len(bars),
         )  # fmt: skip
+        equity, trades, _ = kernel.results(state)
         return equity, trades
 
     # When
@@ -172,3 +174,29 @@ def test_given_returns_when_value_at_risk_then_equals_numpy_quantiles(n: int, se
 
     # Then
     assert [var_95, var_99] == pytest.approx(np.quantile(returns, [0.05, 0.01]), rel=1e-12, abs=1e-300)
+
+
+@SETTINGS
+@given(market(shorts=True), st.sampled_from([None, 0.03]), st.sampled_from(["open", "close"]))
+def test_given_progress_when_simulated_in_stretches_then_same_result_as_in_one_go(
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]], stoploss: float | None, fill: str
+) -> None:
+    # Given: a progress callback makes the kernel run the bars in ten stretches
+    bars, signals = data
+    strategy = scripted(signals)
+    times: list[object] = []
+
+    # When
+    whole = backtest(bars, strategy, capital=1000.0, fees=0.001, stoploss=stoploss, fill=fill)
+    stretched = backtest(
+        bars, strategy, capital=1000.0, fees=0.001, stoploss=stoploss, fill=fill,
+        progress=lambda fraction, message, bar_time=None: times.append(bar_time),
+    )  # fmt: skip
+
+    # Then
+    pd.testing.assert_frame_equal(whole.trades, stretched.trades)
+    pd.testing.assert_frame_equal(whole.equity, stretched.equity)
+    assert whole.metrics["exposure"] == stretched.metrics["exposure"]
+    reached = [t for t in times if t is not None]
+    assert reached == sorted(reached)
+    assert len(set(reached)) >= min(len(bars), 3)

@@ -79,41 +79,36 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     roi_bars: npt.NDArray[np.int64],
     roi_values: FloatArray,
     start: int,
-) -> tuple[FloatArray, FloatArray, int, int]:
-    """Run the trade loop; return (equity per bar, trade records, trade count, bars in market).
+    state: State,
+    begin: int,
+    stop: int,
+) -> None:
+    """Run the trade loop over bars [begin, stop), carrying `state` (see `new_state`) from the
+    previous stretch; equity, trades and counters accumulate in it.
 
     Arrays of prices and signals are (symbols, bars); NaN open marks a bar a symbol has no data.
     `stoploss`/`trailing` are fractions (NaN = off); ROI thresholds apply from `roi_bars` held.
-    No order fills before bar `start` (walk-forward warm-up).
+    No order fills before bar `start` (walk-forward warm-up). Running the bars in one call or in
+    several consecutive stretches gives the same result (progress reports between stretches).
     """
+    equity, trades, pos, last, pend_exit, pend_entry, pend_bar, book = state
     n_sym, n_bar = close.shape
-    equity = np.empty(n_bar)
-    # every trade starts with an entry signal: that count bounds the trades (a tight buffer also
-    # stays off fresh, page-faulting memory, which cost more than the simulation itself)
-    trades = np.empty((_count_entries(enter_long, enter_short) + n_sym, TRADE_FIELDS))
-    pos = np.zeros((n_sym, POSITION_FIELDS))
     costs = np.array([fee, slippage, leverage, size_fraction])
-    n_trades = 0
-    in_market = 0
-    cash = capital
-    last = np.full(n_sym, np.nan)  # last known close
-    pend_exit = np.zeros(n_sym, dtype=np.bool_)
-    pend_entry = np.zeros(n_sym)
-    pend_bar = np.zeros(n_sym, dtype=np.int64)
+    cash, n_trades, in_market = book[B_CASH], int(book[B_TRADES]), int(book[B_IN_MARKET])
+    idle = book[B_IDLE] != 0.0  # no position and no pending order anywhere
     guarded = leverage > 1.0 or not np.isnan(stoploss) or not np.isnan(trailing) or roi_bars.shape[0] > 0
 
-    idle = True  # no position and no pending order anywhere
-    i = 0
-    while i < n_bar:
+    i = begin
+    while i < stop:
         if idle and n_sym == 1:
             # one symbol and flat: nothing happens before its next entry signal, the equity is the cash
             j = i
-            while j < n_bar and not enter_long[0, j] and not enter_short[0, j]:
+            while j < stop and not enter_long[0, j] and not enter_short[0, j]:
                 j += 1
             for k in range(i, j):
                 equity[k] = cash
             i = j
-            if i == n_bar:
+            if i == stop:
                 break
         elif idle and not _any_entry(enter_long, enter_short, i):
             # nothing can happen before the next entry signal: the equity is the cash until then
@@ -123,7 +118,9 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
         if n_sym == 1 and pos[0, P_SIDE] > 0.0 and not guarded and not pend_exit[0] and pend_entry[0] == 0.0:
             # one symbol, a long nothing can stop: only its exit signal (or the last bar) changes
             # anything, so mark it to market in a tight loop until then (the same sums as below)
-            i, in_market = _hold_long(pos, close, open_, exit_long, equity, cash, i, in_market, last)
+            i, in_market = _hold_long(pos, close, open_, exit_long, equity, cash, i, stop, in_market, last)
+            if i == stop:
+                break
         for s in range(n_sym):
             o = open_[s, i]
             if np.isnan(o):
@@ -195,7 +192,40 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             in_market += 1
         equity[i] = cash if i == n_bar - 1 else value
         i += 1
-    return equity, trades[:n_trades].copy(), n_trades, in_market
+    book[B_CASH], book[B_TRADES], book[B_IN_MARKET], book[B_IDLE] = cash, n_trades, in_market, idle
+
+
+State = tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray,
+    npt.NDArray[np.bool_], FloatArray, npt.NDArray[np.int64], FloatArray,
+]  # fmt: skip
+"""equity, trades, positions, last closes, pending exits, pending entries, their signal bars, book."""
+
+B_CASH, B_TRADES, B_IN_MARKET, B_IDLE = 0, 1, 2, 3  # the book: scalar counters carried between stretches
+
+
+def new_state(n_sym: int, n_bar: int, capital: float, max_trades: int) -> State:
+    """Return the state of a run before its first bar (flat, all cash) with room for `max_trades`.
+
+    Every trade starts with an entry signal, so their count bounds the trades; a tight buffer also
+    stays off fresh, page-faulting memory, which cost more than the simulation itself.
+    """
+    return (
+        np.empty(n_bar),
+        np.empty((max_trades + n_sym, TRADE_FIELDS)),
+        np.zeros((n_sym, POSITION_FIELDS)),
+        np.full(n_sym, np.nan),
+        np.zeros(n_sym, dtype=np.bool_),
+        np.zeros(n_sym),
+        np.zeros(n_sym, dtype=np.int64),
+        np.array([capital, 0.0, 0.0, 1.0]),
+    )
+
+
+def results(state: State) -> tuple[FloatArray, FloatArray, int]:
+    """Return (equity per bar, trade records, bars in market) of a finished run."""
+    equity, trades, book = state[0], state[1], state[-1]
+    return equity, trades[: int(book[B_TRADES])], int(book[B_IN_MARKET])
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
@@ -207,12 +237,13 @@ def _hold_long(  # pragma: no cover - compiled
     equity: FloatArray,
     cash: float,
     i: int,
+    stop: int,
     in_market: int,
     last: FloatArray,
 ) -> tuple[int, int]:
-    """Mark symbol 0's long to market from bar `i` up to its next exit signal, a bar without data or
-    the last bar (each left for the full loop); return (that bar, bars in market)."""
-    end = close.shape[1] - 1
+    """Mark symbol 0's long to market from bar `i` up to its next exit signal, a bar without data,
+    the last bar (each left for the full loop) or `stop`; return (that bar, bars in market)."""
+    end = min(stop, close.shape[1] - 1)
     margin, units, entry, side = pos[0, P_MARGIN], pos[0, P_UNITS], pos[0, P_ENTRY], pos[0, P_SIDE]
     start = i
     while i < end and not exit_long[0, i] and not np.isnan(open_[0, i]):
@@ -221,18 +252,6 @@ def _hold_long(  # pragma: no cover - compiled
     if i > start:
         last[0] = close[0, i - 1]
     return i, in_market + (i - start)
-
-
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _count_entries(
-    enter_long: npt.NDArray[np.bool_], enter_short: npt.NDArray[np.bool_]
-) -> int:  # pragma: no cover - compiled
-    """Return how many (symbol, bar) cells carry an entry signal."""
-    count = 0
-    for s in range(enter_long.shape[0]):
-        for i in range(enter_long.shape[1]):
-            count += enter_long[s, i] | enter_short[s, i]
-    return count
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")

@@ -18,12 +18,13 @@ from tradai.engine import kernel
 from tradai.engine.bars import bar_seconds, common_index, fingerprint, normalize_universe
 from tradai.engine.config import SimulationSettings
 from tradai.engine.metrics import RunArrays, compute_metrics, simple_returns
-from tradai.engine.progress import Progress, reporter
+from tradai.engine.progress import Progress, Report, reporter
 from tradai.engine.registry import code_hash, resolve_strategy
 from tradai.engine.result import ENGINE_VERSION, BacktestResult, Reproducibility
 from tradai.engine.strategy import BarArrays, Signals, Strategy, compute_signals
 
 FloatArray = npt.NDArray[np.float64]
+SIMULATION_STRETCHES = 10  # kernel calls per run when progress is reported (each tells the bar reached)
 
 
 @dataclass(frozen=True)
@@ -195,24 +196,42 @@ def _tag_code(tags: dict[str, int], value: object) -> int:
 
 
 def simulate(
-    market: Market, signals: SignalMatrix, cls: type[Strategy], settings: SimulationSettings, start: int = 0
+    market: Market,
+    signals: SignalMatrix,
+    cls: type[Strategy],
+    settings: SimulationSettings,
+    start: int = 0,
+    report: Report | None = None,
 ) -> RunArrays:
-    """Run the kernel and return its raw output with the context metrics need."""
+    """Run the kernel and return its raw output with the context metrics need.
+
+    With `report`, the bars run in ten stretches and each reports the bar reached (fractions 0.5-0.8).
+    """
     seconds = bar_seconds(settings.timeframe or cls.timeframe, market.time)
     stoploss, trailing, roi_bars, roi_values = risk_arrays(cls, settings, seconds)
     weights = _weights(market.symbols, settings)
     open_, high, low, close = market.prices
-    equity, trades, _, in_market = kernel.simulate(
-        open_, high, low, close,
-        signals.enter_long, signals.exit_long, signals.enter_short, signals.exit_short,
-        signals.enter_tag, signals.exit_tag, signals.confidence,
-        weights, settings.capital, settings.fees, settings.slippage, settings.leverage,
-        settings.position_size, settings.fill == "close", stoploss, trailing, roi_bars, roi_values, start,
-    )  # fmt: skip
+    n_sym, n_bar = close.shape
+    entries = int(np.count_nonzero(signals.enter_long | signals.enter_short))
+    state = kernel.new_state(n_sym, n_bar, settings.capital, entries)
+    stretch = n_bar if report is None else -(-n_bar // SIMULATION_STRETCHES)
+    for begin in range(0, n_bar, stretch):
+        stop = min(begin + stretch, n_bar)
+        kernel.simulate(
+            open_, high, low, close,
+            signals.enter_long, signals.exit_long, signals.enter_short, signals.exit_short,
+            signals.enter_tag, signals.exit_tag, signals.confidence,
+            weights, settings.capital, settings.fees, settings.slippage, settings.leverage,
+            settings.position_size, settings.fill == "close", stoploss, trailing, roi_bars, roi_values, start,
+            state, begin, stop,
+        )  # fmt: skip
+        if report is not None:
+            report(0.5 + 0.3 * stop / n_bar, "simulating", market.bar_time(stop - 1))
+    equity, trades, in_market = kernel.results(state)
     return RunArrays(
         equity=equity,
         trades=trades,
-        in_market=int(in_market),
+        in_market=in_market,
         capital=settings.capital,
         bar_seconds=seconds,
         benchmark_returns=market.benchmark_returns,
@@ -308,8 +327,7 @@ def run_backtest(
     market = bars if isinstance(bars, Market) else build_market(bars)
     report(0.2, "computing signals", None)
     signals = signal_matrix(market, instance, form)
-    report(0.5, "simulating", market.bar_time(0))
-    run = simulate(market, signals, cls, config, start)
+    run = simulate(market, signals, cls, config, start, report if progress is not None else None)
     report(0.8, "computing metrics", market.bar_time(len(market) - 1))
     result = BacktestResult(
         metrics=compute_metrics(run),
