@@ -54,6 +54,7 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         persistent=persistent,
         foundation=foundation,
         compute=compute,
+        layer_dir=layer_dir,
         **common("edge"),
     )
 

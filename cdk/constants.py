@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_lambda as lambda_
 
@@ -27,16 +25,6 @@ LAMBDA_ALIAS = "live"
 """The alias API Gateway invokes: a published version, so SnapStart snapshots apply."""
 POWERTOOLS_SERVICE_NAME = "tradai"
 
-HEALTH_FUNCTION = "health"
-"""Folder under functions/ and the construct id of the health Lambda."""
-HEALTH_MEMORY_MB = 256
-HEALTH_TIMEOUT = Duration.seconds(10)
-
-BACKTESTS_FUNCTION = "backtests"
-BACKTESTS_MEMORY_MB = 512
-BACKTESTS_TIMEOUT = Duration.seconds(25)
-"""Below the HTTP API's 30 s integration limit, so the client gets the function's own error."""
-
 # --- HTTP API ----------------------------------------------------------------------------------
 API_PREFIX = "/api/v1"
 HEALTH_PATH = f"{API_PREFIX}/health"
@@ -49,37 +37,29 @@ BACKTEST_SUBMIT_RATE_LIMIT = 10
 BACKTEST_SUBMIT_BURST_LIMIT = 20
 
 
-@dataclass(frozen=True)
-class Route:
-    """One HTTP API route of seed 001's route table and the function (folder name) serving it."""
-
-    method: str
-    path: str
-    function: str
-    public: bool = False
-    throttle: tuple[int, int] | None = None
-    """`(rate, burst)` instead of the stage default."""
-
-
-ROUTES = (
-    Route("GET", HEALTH_PATH, HEALTH_FUNCTION, public=True),
-    Route(
-        "POST",
-        BACKTESTS_PATH,
-        BACKTESTS_FUNCTION,
-        throttle=(BACKTEST_SUBMIT_RATE_LIMIT, BACKTEST_SUBMIT_BURST_LIMIT),
-    ),
-    Route("GET", BACKTESTS_PATH, BACKTESTS_FUNCTION),
-    Route("GET", f"{BACKTESTS_PATH}/{{job_id}}", BACKTESTS_FUNCTION),
-    Route("POST", f"{BACKTESTS_PATH}/{{job_id}}/cancel", BACKTESTS_FUNCTION),
-    Route("GET", f"{BACKTESTS_PATH}/{{job_id}}/equity", BACKTESTS_FUNCTION),
-    Route("GET", f"{BACKTESTS_PATH}/{{job_id}}/report-data", BACKTESTS_FUNCTION),
-)
-"""Grows with every route group issue 10's later steps deploy (strategies, catalog, data, models)."""
-
 CORS_ALLOW_METHODS = ("GET", "POST", "PUT", "DELETE", "OPTIONS")
 CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Amz-Date")
 CORS_MAX_AGE = Duration.seconds(86400)
+
+PUBLIC_ROUTES = frozenset({f"GET {HEALTH_PATH}"})
+"""Route keys served without the JWT authorizer (seed 001: only the health check)."""
+ROUTE_THROTTLES = {f"POST {BACKTESTS_PATH}": (BACKTEST_SUBMIT_RATE_LIMIT, BACKTEST_SUBMIT_BURST_LIMIT)}
+"""Route key -> `(rate, burst)` instead of the stage default (seed 001)."""
+MLFLOW_ROUTE = "ANY /mlflow/{proxy+}"
+"""MLflow's UI and REST API through the VPC link to the internal ALB (seed 001, JWT required)."""
+
+# --- WebSocket API and the stream pusher --------------------------------------------------------
+WEBSOCKET_STAGE = "ws"
+WEBSOCKET_TICKET_QUERY = ("ticket", "job_id")
+"""Query parameters of `$connect` the ticket authorizer reads (its identity sources)."""
+STREAM_BATCH_SIZE = 100
+STREAM_MAX_BATCHING_WINDOW = Duration.seconds(0)
+"""Push at once: progress should reach watchers within a second."""
+STREAM_RETRY_ATTEMPTS = 3
+STREAM_MAX_RECORD_AGE = Duration.hours(1)
+"""Older job changes are not worth pushing (the client reads the job on reconnect)."""
+JOB_PARTITION_PREFIX = "JOB#"
+"""Only job items reach the pusher (the stream's filter); tickets, connections and the rest do not."""
 
 # --- Cognito -----------------------------------------------------------------------------------
 RESOURCE_SERVER_IDENTIFIER = "tradai"

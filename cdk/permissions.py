@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+
+from cdk.function_table import Access
+from tradai.table_design import INDEXES
 
 
 def table_items(table: dynamodb.ITable, *actions: str) -> iam.PolicyStatement:
@@ -29,3 +37,127 @@ def bucket_listing(bucket: s3.IBucket) -> iam.PolicyStatement:
 def bucket_objects(bucket: s3.IBucket, *actions: str) -> iam.PolicyStatement:
     """Object actions (`s3:GetObject`, ...) on the bucket's objects."""
     return iam.PolicyStatement(actions=list(actions), resources=[bucket.arn_for_objects("*")])
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceTasks:
+    """What starting strategy instances touches: the cluster, their task definition and its roles."""
+
+    cluster: ecs.ICluster
+    task_definition: ecs.TaskDefinition
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessGrants:
+    """Turns a function's `Access` set into IAM statements on this environment's resources.
+
+    A stack passes the resources it can reference; asking for access to one it lacks is a
+    configuration error caught at synth, not a silent gap found in production.
+    """
+
+    table: dynamodb.ITable
+    artifacts: s3.IBucket
+    market_data: s3.IBucket | None = None
+    state_machine: sfn.StateMachine | None = None
+    instances: InstanceTasks | None = None
+    websocket_connections_arn: str | None = None
+    """`arn:...:execute-api:{region}:{account}:{api}/{stage}/*/@connections/*`."""
+
+    def statements(self, access: Iterable[Access]) -> list[iam.PolicyStatement]:
+        """The statements granting exactly `access`, in a stable order."""
+        granted = set(access)
+        return [statement for kind in Access if kind in granted for statement in self._for(kind)]
+
+    def _for(self, kind: Access) -> list[iam.PolicyStatement]:
+        table = self.table
+        if kind is Access.ITEMS_READ:
+            return [table_items(table, "dynamodb:GetItem")]
+        if kind is Access.ITEMS_WRITE:
+            return [
+                table_items(table, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+            ]
+        if kind is Access.ITEMS_DELETE:
+            return [table_items(table, "dynamodb:DeleteItem")]
+        if kind is Access.QUERY_INDEXES:
+            return [table_indexes(table, INDEXES, "dynamodb:Query")]
+        if kind is Access.QUERY_TABLE:
+            return [table_items(table, "dynamodb:Query")]
+        if kind is Access.ARTIFACTS_LIST:
+            return [bucket_listing(self.artifacts)]
+        if kind is Access.ARTIFACTS_READ:
+            return [bucket_objects(self.artifacts, "s3:GetObject")]
+        if kind is Access.ARTIFACTS_WRITE:
+            return [bucket_objects(self.artifacts, "s3:PutObject")]
+        if kind is Access.MARKET_DATA_READ:
+            bucket = _required(self.market_data, kind)
+            return [bucket_listing(bucket), bucket_objects(bucket, "s3:GetObject")]
+        if kind is Access.MARKET_DATA_WRITE:
+            return [bucket_objects(_required(self.market_data, kind), "s3:PutObject", "s3:DeleteObject")]
+        if kind is Access.BACKTEST_EXECUTIONS:
+            return state_machine_executions(_required(self.state_machine, kind))
+        if kind is Access.STRATEGY_INSTANCES:
+            return strategy_instance_tasks(_required(self.instances, kind))
+        return [
+            iam.PolicyStatement(
+                actions=["execute-api:ManageConnections"],
+                resources=[_required(self.websocket_connections_arn, kind)],
+            )
+        ]
+
+
+def state_machine_executions(state_machine: sfn.StateMachine) -> list[iam.PolicyStatement]:
+    """Start executions of the state machine; stop (cancel) only its own executions."""
+    executions = Stack.of(state_machine).format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine.state_machine_name}:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    return [
+        iam.PolicyStatement(actions=["states:StartExecution"], resources=[state_machine.state_machine_arn]),
+        iam.PolicyStatement(actions=["states:StopExecution"], resources=[executions]),
+    ]
+
+
+def strategy_instance_tasks(instances: InstanceTasks) -> list[iam.PolicyStatement]:
+    """ECS permissions of the strategy-instance routes, scoped to one cluster and one family (B2, B3).
+
+    RunTask names the task definition family and is bound to the cluster; StopTask, DescribeTasks and
+    ListTasks act on tasks (ListTasks on container instances) of that cluster only; PassRole hands
+    over exactly the instance task's two roles, and only to ECS tasks.
+    """
+    cluster = instances.cluster
+    definition = instances.task_definition
+    on_cluster = {"ArnEquals": {"ecs:cluster": cluster.cluster_arn}}
+    stack = Stack.of(cluster)
+    family_arn = stack.format_arn(
+        service="ecs", resource="task-definition", resource_name=f"{definition.family}:*"
+    )
+    tasks_arn = stack.format_arn(service="ecs", resource="task", resource_name=f"{cluster.cluster_name}/*")
+    container_instances_arn = stack.format_arn(
+        service="ecs", resource="container-instance", resource_name=f"{cluster.cluster_name}/*"
+    )
+    roles = [definition.task_role.role_arn, definition.obtain_execution_role().role_arn]
+    return [
+        iam.PolicyStatement(actions=["ecs:RunTask"], resources=[family_arn], conditions=on_cluster),
+        iam.PolicyStatement(
+            actions=["ecs:StopTask", "ecs:DescribeTasks"], resources=[tasks_arn], conditions=on_cluster
+        ),
+        iam.PolicyStatement(
+            actions=["ecs:ListTasks"], resources=[container_instances_arn], conditions=on_cluster
+        ),
+        iam.PolicyStatement(
+            actions=["iam:PassRole"],
+            resources=roles,
+            conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        ),
+    ]
+
+
+_T = TypeVar("_T")
+
+
+def _required(value: _T | None, kind: Access) -> _T:
+    if value is None:
+        raise ValueError(f"{kind.name} is not available in this stack: build the function where it is")
+    return value

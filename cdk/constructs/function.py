@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -20,8 +20,10 @@ from cdk.constants import (
     POWERTOOLS_SERVICE_NAME,
     resource_name,
 )
+from cdk.function_table import FUNCTIONS
 from cdk.layer_build import REPO_ROOT
-from cdk.nag import acknowledge, acknowledge_annotation
+from cdk.nag import acknowledge, acknowledge_annotation, nag_arn
+from cdk.permissions import AccessGrants
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 
@@ -103,3 +105,52 @@ class TradaiFunction(Construct):
             "@aws-cdk/aws-lambda:snapStartRequirePublish",
             "The `live` alias publishes a version on every code change; API Gateway invokes only that alias.",
         )
+
+
+def build_functions(
+    scope: Construct,
+    *,
+    names: Iterable[str],
+    config: EnvironmentConfig,
+    layer: lambda_.ILayerVersion,
+    environment: Mapping[str, str],
+    grants: AccessGrants,
+) -> dict[str, TradaiFunction]:
+    """One `TradaiFunction` per name of `function_table.FUNCTIONS`, each granted exactly its access.
+
+    A wildcard resource (object keys, task ids, connection ids known only at run time) is
+    acknowledged for cdk-nag on that function's role with the reason its access kind gives.
+    """
+    functions: dict[str, TradaiFunction] = {}
+    for name in names:
+        entry = FUNCTIONS[name]
+        statements = grants.statements(entry.access)
+        function = TradaiFunction(
+            scope,
+            construct_id(name),
+            config=config,
+            spec=FunctionSpec(
+                name=name, description=entry.description, memory_mb=entry.memory_mb, timeout=entry.timeout
+            ),
+            layer=layer,
+            environment=environment,
+            statements=statements,
+        )
+        for statement in statements:
+            for resource in statement.resources:
+                rendered = nag_arn(scope, resource)
+                if "*" in rendered:
+                    acknowledge(function.role, f"IAM5[Resource::{rendered}]", WILDCARD_REASON)
+        functions[name] = function
+    return functions
+
+
+def construct_id(name: str) -> str:
+    """A function's construct id: its folder name in CamelCase (`ws_ticket` -> `WsTicket`)."""
+    return "".join(part.title() for part in name.split("_"))
+
+
+WILDCARD_REASON = (
+    "Only names chosen at run time are wildcarded (result keys with the job id, ArcticDB segments, "
+    "ECS task ids, WebSocket connection ids, executions named by job id) under one named resource."
+)

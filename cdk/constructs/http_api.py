@@ -93,26 +93,25 @@ class HttpApi(Construct):
 
     def add_route(
         self,
+        route_key: str,
+        integration: apigwv2.HttpRouteIntegration,
         *,
-        method: str,
-        path: str,
-        handler: lambda_.IFunction,
         public: bool = False,
         throttle: tuple[int, int] | None = None,
     ) -> None:
-        """Route `method path` to `handler`.
+        """Route `route_key` (`"GET /api/v1/health"`, `"ANY /api/v1/data/{proxy+}"`) to `integration`.
 
         Args:
-            method: The HTTP method, e.g. `GET`.
-            path: The route path, e.g. `/api/v1/backtests/{job_id}`.
-            handler: The function (alias) serving it; one integration per function is shared.
+            route_key: The method (or ANY) and path.
+            integration: Where it goes: `lambda_integration(...)` or an ALB through the VPC link.
             public: Serve without the JWT authorizer (only the health check is public).
             throttle: `(rate, burst)` for this route instead of the stage default.
         """
+        method, path = route_key.split(" ", 1)
         routes = self.api.add_routes(
             path=path,
             methods=[apigwv2.HttpMethod(method)],
-            integration=self._integration(handler),
+            integration=integration,
             authorizer=apigwv2.HttpNoneAuthorizer() if public else None,
         )
         if public:
@@ -120,13 +119,14 @@ class HttpApi(Construct):
                 acknowledge(route, "APIG4", "The health check is public by design (seed 001: no auth on it).")
         if throttle is not None:
             rate, burst = throttle
-            self._route_settings[f"{method} {path}"] = {
-                "ThrottlingRateLimit": rate,
-                "ThrottlingBurstLimit": burst,
-            }
+            self._route_settings[route_key] = {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
             self._cfn_stage.add_property_override("RouteSettings", self._route_settings)
             for route in routes:
                 self._cfn_stage.node.add_dependency(route)
+
+    def lambda_integration(self, handler: lambda_.IFunction) -> HttpLambdaIntegration:
+        """The one integration of `handler`, shared by all its routes."""
+        return self._integration(handler)
 
     def _integration(self, handler: lambda_.IFunction) -> HttpLambdaIntegration:
         key = handler.node.path

@@ -17,18 +17,22 @@ from cdk.nag import acknowledge
 
 @dataclass(frozen=True, kw_only=True)
 class TaskSpec:
-    """What differs between the worker's task definitions: family, size and command."""
+    """What differs between the worker's task definitions: family and size.
+
+    The image's entrypoint is `tradai worker`; RunTask gives each task its command (`backtest
+    --job-id <id> --chunk <n>`, or an instance's), so the definitions set none.
+    """
 
     family: str
     description: str
     cpu: int
     memory_mib: int
-    command: Sequence[str]
-    """The default command; RunTask overrides it per chunk or instance."""
 
 
 class WorkerTask(Construct):
-    """One ARM64 Fargate task definition of the worker image.
+    """One X86_64 Fargate task definition of the worker image.
+
+    X86_64 because ArcticDB publishes Linux wheels for x86_64 only (containers/worker/Dockerfile).
 
     The task role holds exactly `statements` (what the worker's code calls); the execution role only
     pulls the image, writes the task's log group and reads `secrets`.
@@ -66,7 +70,7 @@ class WorkerTask(Construct):
             memory_limit_mib=spec.memory_mib,
             task_role=self.task_role,
             runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64,
+                cpu_architecture=ecs.CpuArchitecture.X86_64,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
@@ -74,7 +78,6 @@ class WorkerTask(Construct):
             WORKER_CONTAINER,
             container_name=WORKER_CONTAINER,
             image=image,
-            command=list(spec.command),
             environment=dict(environment),
             secrets=dict(secrets or {}),
             logging=ecs.LogDriver.aws_logs(stream_prefix=spec.family, log_group=self.log_group),

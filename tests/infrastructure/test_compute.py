@@ -72,7 +72,7 @@ def test_given_compute_when_synthesized_then_cluster_has_container_insights(dev:
     assert {"Name": "containerInsights", "Value": "enabled"} in cluster["ClusterSettings"]
 
 
-def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_tag_parameter_on_arm64(
+def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_tag_parameter_on_x86(
     dev: Synthesized,
 ) -> None:
     # When
@@ -85,7 +85,8 @@ def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_
     for family in (BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY):
         definition = definitions[family]
         assert definition["RequiresCompatibilities"] == ["FARGATE"]
-        assert definition["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+        # X86_64: ArcticDB publishes Linux wheels for x86_64 only (containers/worker/Dockerfile)
+        assert definition["RuntimePlatform"]["CpuArchitecture"] == "X86_64"
         (container,) = definition["ContainerDefinitions"]
         assert container["Name"] == WORKER_CONTAINER
         assert container["LogConfiguration"]["LogDriver"] == "awslogs"

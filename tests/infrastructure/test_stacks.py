@@ -13,13 +13,16 @@ from cdk.constants import (
     BACKTEST_SUBMIT_RATE_LIMIT,
     CORS_ALLOW_HEADERS,
     CORS_ALLOW_METHODS,
-    HEALTH_PATH,
     LAMBDA_ALIAS,
-    ROUTES,
+    MLFLOW_ROUTE,
+    PUBLIC_ROUTES,
+    ROUTE_THROTTLES,
     THROTTLE_BURST_LIMIT,
     THROTTLE_RATE_LIMIT,
 )
+from cdk.function_table import FUNCTIONS, route_keys
 from cdk.outputs import output_key
+from cdk.stacks.compute import deployed_functions
 
 from tests.infrastructure.conftest import Synthesized
 from tradai import table_design
@@ -45,6 +48,11 @@ def _role_actions(synth: Synthesized, stack: str, role_prefix: str) -> set[str]:
     policies = synth.resources(stack, "AWS::IAM::Policy")
     (policy,) = [p for p in policies.values() if p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)]
     return {action for statement in _statements(policy) for action in _actions(statement)}
+
+
+def _http_apis(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    apis = synth.resources("edge", "AWS::ApiGatewayV2::Api")
+    return {k: v for k, v in apis.items() if v["Properties"]["ProtocolType"] == "HTTP"}
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -236,11 +244,13 @@ def test_given_functions_when_synthesized_then_python312_arm64_snapstart_behind_
     dev: Synthesized,
 ) -> None:
     # When
-    functions = dev.resources("compute", "AWS::Lambda::Function")
-    aliases = dev.resources("compute", "AWS::Lambda::Alias")
+    functions = dev.resources("compute", "AWS::Lambda::Function") | dev.resources(
+        "edge", "AWS::Lambda::Function"
+    )
+    aliases = dev.resources("compute", "AWS::Lambda::Alias") | dev.resources("edge", "AWS::Lambda::Alias")
 
-    # Then
-    assert len(functions) == len({route.function for route in ROUTES})
+    # Then: every function folder of the table, in one stack or the other
+    assert len(functions) == len(deployed_functions(websocket=False) + deployed_functions(websocket=True))
     for function in functions.values():
         properties = function["Properties"]
         assert properties["Runtime"] == "python3.12"
@@ -349,16 +359,28 @@ def test_given_routes_when_synthesized_then_health_is_public_and_every_other_rou
         r["Properties"]["RouteKey"]: r["Properties"]
         for r in dev.resources("edge", "AWS::ApiGatewayV2::Route").values()
     }
-    authorizers = dev.resources("edge", "AWS::ApiGatewayV2::Authorizer")
+    authorizers = {
+        key: value
+        for key, value in dev.resources("edge", "AWS::ApiGatewayV2::Authorizer").items()
+        if value["Properties"]["AuthorizerType"] == "JWT"
+    }
 
     # Then
-    assert set(routes) == {f"{route.method} {route.path}" for route in ROUTES}
+    expected = {
+        key
+        for name in deployed_functions(websocket=False) + deployed_functions(websocket=True)
+        for route in FUNCTIONS[name].routes
+        for key in route_keys(route)
+    }
+    assert set(routes) - {"$connect", "$disconnect", MLFLOW_ROUTE} == expected
     (authorizer_id,) = authorizers
     assert authorizers[authorizer_id]["Properties"]["AuthorizerType"] == "JWT"
     assert authorizers[authorizer_id]["Properties"]["IdentitySource"] == ["$request.header.Authorization"]
     assert len(authorizers[authorizer_id]["Properties"]["JwtConfiguration"]["Audience"]) == 2
     for key, route in routes.items():
-        if key == f"GET {HEALTH_PATH}":
+        if key in ("$connect", "$disconnect"):
+            continue
+        if key in PUBLIC_ROUTES:
             assert route["AuthorizationType"] == "NONE"
             assert "AuthorizerId" not in route
         else:
@@ -370,7 +392,8 @@ def test_given_stage_when_synthesized_then_throttles_by_default_and_post_backtes
     dev: Synthesized,
 ) -> None:
     # When
-    stage = _only(dev.resources("edge", "AWS::ApiGatewayV2::Stage"))
+    stages = dev.resources("edge", "AWS::ApiGatewayV2::Stage")
+    stage = _only({k: v for k, v in stages.items() if v["Properties"]["StageName"] == "$default"})
 
     # Then
     assert stage["StageName"] == "$default"
@@ -385,6 +408,7 @@ def test_given_stage_when_synthesized_then_throttles_by_default_and_post_backtes
             "ThrottlingBurstLimit": BACKTEST_SUBMIT_BURST_LIMIT,
         }
     }
+    assert set(ROUTE_THROTTLES) == {"POST /api/v1/backtests"}
     assert (BACKTEST_SUBMIT_RATE_LIMIT, BACKTEST_SUBMIT_BURST_LIMIT) == (10, 20)
     assert stage["AccessLogSettings"]["DestinationArn"]
 
@@ -393,8 +417,8 @@ def test_given_cors_when_synthesized_then_it_follows_seed_001_per_environment(
     dev: Synthesized, prod: Synthesized
 ) -> None:
     # When
-    dev_api = _only(dev.resources("edge", "AWS::ApiGatewayV2::Api"))
-    prod_api = _only(prod.resources("edge", "AWS::ApiGatewayV2::Api"))
+    dev_api = _only(_http_apis(dev))
+    prod_api = _only(_http_apis(prod))
 
     # Then
     assert dev_api["CorsConfiguration"] == {
@@ -413,7 +437,7 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
     alarms = [a["Properties"] for a in dev.resources("edge", "AWS::CloudWatch::Alarm").values()]
 
     # Then: API 5xx, errors and throttles of each function, DLQ depth
-    functions = {route.function for route in ROUTES}
+    functions = deployed_functions(websocket=False) + deployed_functions(websocket=True)
     assert len(alarms) == 1 + 2 * len(functions) + 1
     for alarm in alarms:
         ((action,),) = [alarm["AlarmActions"]]
@@ -445,7 +469,7 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
         ),
         ("foundation", ["vpc_id", "private_subnet_ids", "rds_endpoint"]),
         ("compute", ["alb_dns_name", "ecs_cluster_name"]),
-        ("edge", ["api_gateway_endpoint", "api_gateway_id"]),
+        ("edge", ["api_gateway_endpoint", "api_gateway_id", "websocket_endpoint"]),
     ],
 )
 def test_given_stack_when_synthesized_then_it_outputs_seed_001_values(

@@ -1,0 +1,135 @@
+"""Every Lambda of `functions/`: its HTTP routes, what it may touch, its size. One line per function.
+
+Adding a route group is one entry here: the folder name, the route prefixes it serves, its access.
+A route is either `"METHOD /path"` (exactly that route) or a bare `"/prefix"`, which becomes
+`ANY /prefix` and `ANY /prefix/{proxy+}`; API Gateway picks the most specific route, so a function
+may own a deeper path under another's prefix (`/api/v1/strategies/{strategy_id}/instances`).
+`tests/infrastructure/test_routes.py` checks every HTTP handler folder is listed and every route of
+its routers reaches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from aws_cdk import Duration
+
+from cdk.constants import API_PREFIX
+
+
+class Access(Enum):
+    """What a function's code does with the platform's resources; each maps to IAM statements."""
+
+    ITEMS_READ = "dynamodb:GetItem on the table"
+    ITEMS_WRITE = "dynamodb:PutItem, UpdateItem and ConditionCheckItem on the table"
+    ITEMS_DELETE = "dynamodb:DeleteItem on the table"
+    QUERY_INDEXES = "dynamodb:Query on the named indexes"
+    QUERY_TABLE = "dynamodb:Query on the table's own partitions"
+    ARTIFACTS_LIST = "s3:ListBucket on the artifacts bucket (the health probe)"
+    ARTIFACTS_READ = "s3:GetObject on the artifacts bucket"
+    ARTIFACTS_WRITE = "s3:PutObject on the artifacts bucket"
+    MARKET_DATA_READ = "s3:ListBucket and GetObject on the market-data bucket (ArcticDB)"
+    MARKET_DATA_WRITE = "s3:PutObject and DeleteObject on the market-data bucket (ArcticDB)"
+    BACKTEST_EXECUTIONS = "states:StartExecution and StopExecution of the backtest state machine"
+    STRATEGY_INSTANCES = "ecs:RunTask/StopTask/ListTasks/DescribeTasks of instance tasks in the cluster"
+    WEBSOCKET_CONNECTIONS = "execute-api:ManageConnections on the WebSocket API"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionEntry:
+    """One folder under functions/."""
+
+    description: str
+    access: frozenset[Access]
+    routes: tuple[str, ...] = ()
+    """HTTP API routes (see the module docstring); empty for non-HTTP functions."""
+    memory_mb: int = 512
+    timeout: Duration = field(default_factory=lambda: Duration.seconds(25))
+    """Below the HTTP API's 30 s integration limit, so a client gets the function's own error."""
+    websocket: bool = False
+    """Built in the edge stack next to the WebSocket API, whose URLs it needs."""
+
+
+_A = Access
+_JOB_ITEMS = frozenset({_A.ITEMS_READ, _A.ITEMS_WRITE})
+
+FUNCTIONS: dict[str, FunctionEntry] = {
+    "health": FunctionEntry(
+        description="GET /api/v1/health: probes the table and the artifacts bucket",
+        access=frozenset({_A.ITEMS_READ, _A.ARTIFACTS_LIST}),
+        routes=(f"GET {API_PREFIX}/health",),
+        memory_mb=256,
+        timeout=Duration.seconds(10),
+    ),
+    "backtests": FunctionEntry(
+        description="/api/v1/backtests: submit, list, read and cancel jobs; equity and report data",
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ},
+        routes=(f"{API_PREFIX}/backtests", f"POST {API_PREFIX}/backtests"),
+    ),
+    "data": FunctionEntry(
+        description="/api/v1/data: symbols, freshness and sync of market data",
+        access=frozenset({_A.MARKET_DATA_READ, _A.MARKET_DATA_WRITE}),
+        routes=(f"{API_PREFIX}/data",),
+        memory_mb=1024,
+    ),
+    "strategies": FunctionEntry(
+        description="/api/v1/strategies: list, register, detail, metrics, status",
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE},
+        routes=(f"{API_PREFIX}/strategies",),
+    ),
+    "configs": FunctionEntry(
+        description="/api/v1/configs: config versions, activate, deprecate",
+        access=_JOB_ITEMS | {_A.ITEMS_DELETE, _A.QUERY_INDEXES, _A.QUERY_TABLE},
+        routes=(f"{API_PREFIX}/configs",),
+    ),
+    "instances": FunctionEntry(
+        description="/api/v1/strategies/{id}/run and /instances: strategy instances on ECS",
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.STRATEGY_INSTANCES},
+        routes=(
+            f"{API_PREFIX}/strategies/{{strategy_id}}/run",
+            f"{API_PREFIX}/strategies/{{strategy_id}}/instances",
+        ),
+    ),
+    "ws_ticket": FunctionEntry(
+        description="POST /api/v1/ws/ticket: a single-use WebSocket ticket",
+        access=_JOB_ITEMS,
+        routes=(f"POST {API_PREFIX}/ws/ticket",),
+        memory_mb=256,
+        websocket=True,
+    ),
+    "ws_authorizer": FunctionEntry(
+        description="WebSocket $connect authorizer: consumes the ticket, checks the job and its slots",
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES},
+        memory_mb=256,
+        timeout=Duration.seconds(10),
+        websocket=True,
+    ),
+    "ws_connect": FunctionEntry(
+        description="WebSocket $connect: takes one of the job's connection slots",
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES},
+        memory_mb=256,
+        timeout=Duration.seconds(10),
+        websocket=True,
+    ),
+    "ws_disconnect": FunctionEntry(
+        description="WebSocket $disconnect: frees the connection's slot",
+        access=frozenset({_A.ITEMS_READ, _A.ITEMS_DELETE}),
+        memory_mb=256,
+        timeout=Duration.seconds(10),
+        websocket=True,
+    ),
+    "stream_pusher": FunctionEntry(
+        description="Table stream -> job changes posted to the job's WebSocket connections",
+        access=frozenset({_A.ITEMS_READ, _A.ITEMS_DELETE, _A.QUERY_INDEXES, _A.WEBSOCKET_CONNECTIONS}),
+        timeout=Duration.seconds(60),
+        websocket=True,
+    ),
+}
+
+
+def route_keys(route: str) -> tuple[str, ...]:
+    """HTTP API route keys of a table route: `"GET /p"` as is; `"/p"` as `ANY /p`, `ANY /p/{proxy+}`."""
+    if route.startswith("/"):
+        return (f"ANY {route}", f"ANY {route}/{{proxy+}}")
+    return (route,)

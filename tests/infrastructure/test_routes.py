@@ -1,0 +1,292 @@
+"""Routes to functions (from `cdk.function_table`), the WebSocket API and pusher, ECS permissions (B2, B3)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed (make cdk-setup)")
+from aws_cdk import App, Stack, assertions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from cdk.constants import MLFLOW_PREFIX, MLFLOW_ROUTE, STREAM_RETRY_ATTEMPTS, WEBSOCKET_TICKET_QUERY
+from cdk.function_table import FUNCTIONS, route_keys
+from cdk.layer_build import REPO_ROOT
+from cdk.permissions import InstanceTasks, strategy_instance_tasks
+from cdk.stacks.compute import deployed_functions
+
+from tests.infrastructure.conftest import Synthesized
+
+pytestmark = pytest.mark.slow
+
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+
+
+def _handler_routers(handler: Path) -> list[str] | None:
+    """The router modules an HTTP handler serves (`http_handler([a.router, ...])`), None if not HTTP."""
+    tree = ast.parse(handler.read_text())
+    calls = [
+        n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "http_handler"
+    ]
+    if not calls:
+        return None
+    (call,) = calls
+    (routers,) = call.args
+    assert isinstance(routers, ast.List)
+    return [
+        element.value.id
+        for element in routers.elts
+        if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name)
+    ]
+
+
+def _match(route_keys_: list[str], method: str, path: str) -> str | None:
+    """The route key API Gateway (HTTP API) picks: most specific path first, then a method over ANY."""
+    segments = path.strip("/").split("/")
+    best: tuple[tuple[int, ...], str] | None = None
+    for key in route_keys_:
+        key_method, key_path = key.split(" ", 1)
+        if key_method not in (method, "ANY"):
+            continue
+        parts = key_path.strip("/").split("/")
+        greedy = parts[-1].endswith("+}")
+        fixed = parts[:-1] if greedy else parts
+        if (greedy and len(segments) <= len(fixed)) or (not greedy and len(segments) != len(fixed)):
+            continue
+        if not all(p.startswith("{") or p == s for p, s in zip(fixed, segments, strict=False)):
+            continue
+        literals = sum(not p.startswith("{") for p in fixed)
+        score = (int(not greedy), literals, len(fixed), int(key_method != "ANY"))
+        if best is None or score > best[0]:
+            best = (score, key)
+    return best[1] if best else None
+
+
+def test_given_function_folders_when_compared_with_the_table_then_each_is_listed_with_routes() -> None:
+    # Given
+    handlers = sorted(FUNCTIONS_DIR.glob("*/handler.py"))
+
+    # When
+    unlisted = [h.parent.name for h in handlers if h.parent.name not in FUNCTIONS]
+    http = {h.parent.name for h in handlers if _handler_routers(h) is not None}
+
+    # Then: adding a function folder without its line in cdk/function_table.py fails here
+    assert handlers
+    assert unlisted == []
+    assert http
+    for name in http:
+        assert FUNCTIONS[name].routes, name
+    for name in {h.parent.name for h in handlers} - http:
+        assert FUNCTIONS[name].routes == (), name
+
+
+def test_given_each_http_handler_when_its_routers_routes_are_matched_then_api_gateway_sends_them_to_it(
+    dev: Synthesized,
+) -> None:
+    # Given: the route keys actually deployed, and which function each integrates with
+    routes = dev.resources("edge", "AWS::ApiGatewayV2::Route").values()
+    integrations = dev.resources("edge", "AWS::ApiGatewayV2::Integration")
+    target_of: dict[str, str] = {}
+    for route in routes:
+        properties = route["Properties"]
+        if "Target" in properties:
+            integration_id = properties["Target"]["Fn::Join"][1][1]["Ref"]
+            target_of[properties["RouteKey"]] = json.dumps(
+                integrations[integration_id]["Properties"]["IntegrationUri"]
+            )
+    deployed = [key for key in target_of if " " in key]  # HTTP routes, not $connect/$disconnect
+
+    # When: every method and path of every router each HTTP handler serves
+    misrouted = []
+    for name in deployed_functions(websocket=False) + deployed_functions(websocket=True):
+        modules = _handler_routers(FUNCTIONS_DIR / name / "handler.py")
+        for module in modules or []:
+            router = importlib.import_module(f"tradai.api.routers.{module}").router
+            # HTTP routes only: the local server's WebSocket route is the WebSocket API in AWS.
+            for api_route in [r for r in router.routes if getattr(r, "methods", None)]:
+                path = api_route.path.replace("{", "x-").replace("}", "")
+                for method in sorted(api_route.methods - {"HEAD", "OPTIONS"}):
+                    key = _match(deployed, method, path)
+                    camel = "".join(part.title() for part in name.split("_"))
+                    if key is None or f"{camel}Alias" not in target_of[key]:
+                        misrouted.append(f"{method} {api_route.path} ({name}) -> {key}")
+
+    # Then
+    assert misrouted == []
+
+
+def test_given_mlflow_route_when_synthesized_then_it_keeps_the_prefix_and_reaches_the_alb_by_vpc_link(
+    dev: Synthesized,
+) -> None:
+    # When
+    routes = [r["Properties"] for r in dev.resources("edge", "AWS::ApiGatewayV2::Route").values()]
+    (route,) = [r for r in routes if r["RouteKey"] == MLFLOW_ROUTE]
+    integration_id = route["Target"]["Fn::Join"][1][1]["Ref"]
+    integration = dev.resources("edge", "AWS::ApiGatewayV2::Integration")[integration_id]["Properties"]
+
+    # Then: the path reaches the ALB unchanged (no parameter mapping), where MLflow serves it (B7)
+    assert MLFLOW_ROUTE.split(" ")[1].startswith(f"{MLFLOW_PREFIX}/")
+    assert route["AuthorizationType"] == "JWT"
+    assert integration["ConnectionType"] == "VPC_LINK"
+    assert "ListenerArn" in json.dumps(integration["IntegrationUri"]) or "Http" in json.dumps(
+        integration["IntegrationUri"]
+    )
+    assert "RequestParameters" not in integration
+
+
+def test_given_route_prefix_when_expanded_then_any_and_greedy_routes_cover_it() -> None:
+    # Then
+    assert route_keys("/api/v1/data") == ("ANY /api/v1/data", "ANY /api/v1/data/{proxy+}")
+    assert route_keys("POST /api/v1/ws/ticket") == ("POST /api/v1/ws/ticket",)
+    deeper = "ANY /api/v1/strategies/{strategy_id}/instances"
+    keys = ["ANY /api/v1/strategies/{proxy+}", deeper, "POST /api/v1/strategies"]
+    assert _match(keys, "GET", "/api/v1/strategies/x/instances") == deeper
+    assert _match(keys, "GET", "/api/v1/strategies/x") == "ANY /api/v1/strategies/{proxy+}"
+    assert _match(keys, "POST", "/api/v1/strategies") == "POST /api/v1/strategies"
+
+
+# --- WebSocket API and the stream pusher -------------------------------------------------------
+
+
+def test_given_websocket_api_when_synthesized_then_connect_is_behind_the_ticket_authorizer(
+    dev: Synthesized,
+) -> None:
+    # When
+    route_resources = dev.resources("edge", "AWS::ApiGatewayV2::Route").values()
+    routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in route_resources}
+    authorizers = {
+        k: v["Properties"] for k, v in dev.resources("edge", "AWS::ApiGatewayV2::Authorizer").items()
+    }
+
+    # Then
+    connect = routes["$connect"]
+    assert connect["AuthorizationType"] == "CUSTOM"
+    authorizer = authorizers[connect["AuthorizerId"]["Ref"]]
+    assert authorizer["AuthorizerType"] == "REQUEST"
+    assert authorizer["IdentitySource"] == [f"route.request.querystring.{q}" for q in WEBSOCKET_TICKET_QUERY]
+    assert "WsAuthorizerAlias" in json.dumps(authorizer["AuthorizerUri"])
+    assert routes["$disconnect"]["AuthorizationType"] == "NONE"
+    stages = [s["Properties"] for s in dev.resources("edge", "AWS::ApiGatewayV2::Stage").values()]
+    assert all(stage["AccessLogSettings"]["DestinationArn"] for stage in stages)
+
+
+def test_given_stream_pusher_when_synthesized_then_job_changes_reach_it_with_bisect_retries_and_a_dlq(
+    dev: Synthesized,
+) -> None:
+    # When
+    (mapping,) = [m["Properties"] for m in dev.resources("edge", "AWS::Lambda::EventSourceMapping").values()]
+
+    # Then
+    assert "StreamArn" in json.dumps(mapping["EventSourceArn"])
+    assert "StreamPusherAlias" in json.dumps(mapping["FunctionName"])
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == STREAM_RETRY_ATTEMPTS
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "StreamDlq" in json.dumps(mapping["DestinationConfig"]["OnFailure"]["Destination"])
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "JOB#"}]}}}}
+
+
+def test_given_websocket_functions_when_synthesized_then_pusher_alone_manages_connections_of_this_api(
+    dev: Synthesized,
+) -> None:
+    # When
+    policies = dev.resources("edge", "AWS::IAM::Policy")
+    managing = {
+        p["Properties"]["Roles"][0]["Ref"]: s["Resource"]
+        for p in policies.values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "execute-api:ManageConnections"
+    }
+    functions = [f["Properties"] for f in dev.resources("edge", "AWS::Lambda::Function").values()]
+
+    # Then
+    ((role, resource),) = managing.items()
+    assert role.startswith("StreamPusherRole")
+    assert "WebSocketApi" in json.dumps(resource)
+    assert "/ws/*/@connections/*" in json.dumps(resource)
+    for function in functions:
+        variables = function["Environment"]["Variables"]
+        assert variables["TRADAI_WEBSOCKET_URL"]["Fn::Join"][1][0] == "wss://"
+        assert "TRADAI_WEBSOCKET_MANAGEMENT_URL" in variables
+
+
+# --- ECS permissions of strategy instances (bugs B2, B3) ---------------------------------------
+
+
+def _instance_policy() -> list[dict[str, Any]]:
+    stack = Stack(App(), "Probe")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0)
+    cluster = ecs.Cluster(stack, "Cluster", vpc=vpc, cluster_name="tradai-test-cluster")
+    definition = ecs.FargateTaskDefinition(stack, "Instance", family="tradai-test-strategy-instance")
+    definition.add_container("worker", image=ecs.ContainerImage.from_registry("worker"))
+    role = definition.task_role
+    for statement in strategy_instance_tasks(InstanceTasks(cluster=cluster, task_definition=definition)):
+        role.add_to_principal_policy(statement)
+    template = assertions.Template.from_stack(stack)
+    policies = template.find_resources("AWS::IAM::Policy").values()
+    (policy,) = [p for p in policies if "InstanceTaskRole" in p["Properties"]["Roles"][0]["Ref"]]
+    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def test_given_instance_access_when_granted_then_list_describe_run_stop_and_pass_role_are_all_there() -> None:
+    # When
+    statements = _instance_policy()
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+
+    # Then: B2 was ListTasks/DescribeTasks missing, B3 RunTask missing
+    assert actions == {"ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole"}
+
+
+def test_given_instance_access_when_granted_then_ecs_actions_are_bound_to_the_cluster_and_the_family() -> (
+    None
+):
+    # When
+    statements = _instance_policy()
+
+    # Then: every ECS action carries the cluster condition and names no `*` resource outright
+    for statement in statements:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        rendered = json.dumps(statement["Resource"])
+        assert rendered != '"*"'
+        if actions == ["iam:PassRole"]:
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+            }
+            assert len(statement["Resource"]) == 2
+            continue
+        cluster_arn = statement["Condition"]["ArnEquals"]["ecs:cluster"]
+        assert cluster_arn["Fn::GetAtt"][0].startswith("Cluster")
+        assert cluster_arn["Fn::GetAtt"][1] == "Arn"
+        if "ecs:RunTask" in actions:
+            assert "task-definition/tradai-test-strategy-instance:*" in rendered
+        else:
+            assert (
+                ':task/", {"Ref": "Cluster' in rendered
+                or ':container-instance/", {"Ref": "Cluster' in rendered
+            )
+
+
+def test_given_synthesized_app_when_any_role_has_ecs_task_actions_then_it_is_an_instances_function(
+    dev: Synthesized,
+) -> None:
+    # When
+    holders = {
+        p["Properties"]["Roles"][0]["Ref"]
+        for stack in dev.templates
+        for p in dev.resources(stack, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if any(a.startswith("ecs:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    }
+
+    # Then: the state machine (RunTask .sync) and the instances routes, nobody else
+    allowed = ("InstancesRole", "BacktestStateMachineRole")
+    assert all(holder.startswith(allowed) for holder in holders), holders
