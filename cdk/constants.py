@@ -134,6 +134,8 @@ API_5XX_THRESHOLD = 5
 FUNCTION_ERROR_THRESHOLD = 1
 FUNCTION_THROTTLE_THRESHOLD = 1
 DLQ_DEPTH_THRESHOLD = 1
+STATE_MACHINE_FAILURE_THRESHOLD = 1
+"""A failed backtest execution is worth a look (the job itself is marked FAILED with its cause)."""
 DASHBOARD_WIDGET_WIDTH = 12
 
 

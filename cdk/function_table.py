@@ -32,7 +32,7 @@ class Access(Enum):
     MARKET_DATA_READ = "s3:ListBucket and GetObject on the market-data bucket (ArcticDB)"
     MARKET_DATA_WRITE = "s3:PutObject and DeleteObject on the market-data bucket (ArcticDB)"
     BACKTEST_EXECUTIONS = "states:StartExecution and StopExecution of the backtest state machine"
-    STRATEGY_INSTANCES = "ecs:RunTask/StopTask/ListTasks/DescribeTasks of instance tasks in the cluster"
+    STRATEGY_INSTANCES = "ECS RunTask/StopTask/ListTasks/DescribeTasks of instance tasks, their logs"
     WEBSOCKET_CONNECTIONS = "execute-api:ManageConnections on the WebSocket API"
 
 
@@ -53,6 +53,7 @@ class FunctionEntry:
 
 _A = Access
 _JOB_ITEMS = frozenset({_A.ITEMS_READ, _A.ITEMS_WRITE})
+_READS = frozenset({_A.ITEMS_READ, _A.QUERY_INDEXES, _A.QUERY_TABLE})
 
 FUNCTIONS: dict[str, FunctionEntry] = {
     "health": FunctionEntry(
@@ -64,7 +65,7 @@ FUNCTIONS: dict[str, FunctionEntry] = {
     ),
     "backtests": FunctionEntry(
         description="/api/v1/backtests: submit, list, read and cancel jobs; equity and report data",
-        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ},
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ, _A.BACKTEST_EXECUTIONS},
         routes=(f"{API_PREFIX}/backtests", f"POST {API_PREFIX}/backtests"),
     ),
     "data": FunctionEntry(
@@ -84,12 +85,40 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         routes=(f"{API_PREFIX}/configs",),
     ),
     "instances": FunctionEntry(
-        description="/api/v1/strategies/{id}/run and /instances: strategy instances on ECS",
+        description="Strategy instances on ECS (run, list, stop, pause, resume, logs) and trading status",
         access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.STRATEGY_INSTANCES},
         routes=(
             f"{API_PREFIX}/strategies/{{strategy_id}}/run",
             f"{API_PREFIX}/strategies/{{strategy_id}}/instances",
+            f"GET {API_PREFIX}/trading/status",
         ),
+    ),
+    "strategy_ledger": FunctionEntry(
+        description="GET /api/v1/strategies/pnl and /{strategy_id}/trades: P&L and trades from the ledger",
+        access=_READS,
+        routes=(f"GET {API_PREFIX}/strategies/pnl", f"GET {API_PREFIX}/strategies/{{strategy_id}}/trades"),
+    ),
+    "trading": FunctionEntry(
+        description="/api/v1/trading: orders, fills, positions, balances, summary, audit (reads)",
+        access=_READS,
+        routes=(f"{API_PREFIX}/trading",),
+    ),
+    "budget": FunctionEntry(
+        description="/api/v1/budget: the budget registry, per-strategy caps, realized P&L",
+        access=_READS | {_A.ITEMS_WRITE, _A.ITEMS_DELETE},
+        routes=(f"{API_PREFIX}/budget",),
+    ),
+    "backtest_plan": FunctionEntry(
+        description="State machine step Plan: split a job into chunks written to the artifacts bucket",
+        access=frozenset({_A.ITEMS_READ, _A.ARTIFACTS_WRITE}),
+        memory_mb=512,
+        timeout=Duration.seconds(120),
+    ),
+    "backtest_aggregate": FunctionEntry(
+        description="State machine step Aggregate: merge the chunks' results and complete the job",
+        access=_JOB_ITEMS | {_A.ARTIFACTS_LIST, _A.ARTIFACTS_READ, _A.ARTIFACTS_WRITE},
+        memory_mb=1024,
+        timeout=Duration.seconds(240),
     ),
     "ws_ticket": FunctionEntry(
         description="POST /api/v1/ws/ticket: a single-use WebSocket ticket",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -28,6 +30,15 @@ def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
         reason: Why the finding is acceptable here; shown in the synth report.
     """
     Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason))
+
+
+def acknowledge_wildcards(role: IConstruct, statements: Iterable[iam.PolicyStatement], reason: str) -> None:
+    """Acknowledge IAM5 on `role` for each wildcard resource of `statements`, by its exact finding id."""
+    for statement in statements:
+        for resource in statement.resources:
+            rendered = nag_arn(role, resource)
+            if "*" in rendered:
+                acknowledge(role, f"IAM5[Resource::{rendered}]", reason)
 
 
 def nag_arn(scope: IConstruct, value: str) -> str:

@@ -10,6 +10,7 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 
@@ -45,6 +46,8 @@ class InstanceTasks:
 
     cluster: ecs.ICluster
     task_definition: ecs.TaskDefinition
+    log_group: logs.ILogGroup
+    """Where the instance containers log (the logs route reads it)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +127,8 @@ def strategy_instance_tasks(instances: InstanceTasks) -> list[iam.PolicyStatemen
 
     RunTask names the task definition family and is bound to the cluster; StopTask, DescribeTasks and
     ListTasks act on tasks (ListTasks on container instances) of that cluster only; PassRole hands
-    over exactly the instance task's two roles, and only to ECS tasks.
+    over exactly the instance task's two roles, and only to ECS tasks; the logs route reads the
+    instance log group only.
     """
     cluster = instances.cluster
     definition = instances.task_definition
@@ -146,6 +150,7 @@ def strategy_instance_tasks(instances: InstanceTasks) -> list[iam.PolicyStatemen
         iam.PolicyStatement(
             actions=["ecs:ListTasks"], resources=[container_instances_arn], conditions=on_cluster
         ),
+        iam.PolicyStatement(actions=["logs:GetLogEvents"], resources=[instances.log_group.log_group_arn]),
         iam.PolicyStatement(
             actions=["iam:PassRole"],
             resources=roles,

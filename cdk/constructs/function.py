@@ -22,7 +22,7 @@ from cdk.constants import (
 )
 from cdk.function_table import FUNCTIONS
 from cdk.layer_build import REPO_ROOT
-from cdk.nag import acknowledge, acknowledge_annotation, nag_arn
+from cdk.nag import acknowledge, acknowledge_annotation, acknowledge_wildcards
 from cdk.permissions import AccessGrants
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -136,11 +136,7 @@ def build_functions(
             environment=environment,
             statements=statements,
         )
-        for statement in statements:
-            for resource in statement.resources:
-                rendered = nag_arn(scope, resource)
-                if "*" in rendered:
-                    acknowledge(function.role, f"IAM5[Resource::{rendered}]", WILDCARD_REASON)
+        acknowledge_wildcards(function.role, statements, WILDCARD_REASON)
         functions[name] = function
     return functions
 

@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
@@ -20,14 +21,14 @@ from cdk.constants import (
     DLQ_DEPTH_THRESHOLD,
     FUNCTION_ERROR_THRESHOLD,
     FUNCTION_THROTTLE_THRESHOLD,
+    STATE_MACHINE_FAILURE_THRESHOLD,
     resource_name,
 )
 
 
 class Monitoring(Construct):
-    """Alarms (API 5xx, function errors and throttles, DLQ depth) to the alarm topic, and a dashboard.
-
-    State machine failures join when the state machine is deployed (a later step of issue 10).
+    """Alarms (API 5xx, function errors and throttles, DLQ depth, state machine executions failed or
+    timed out) to the alarm topic, and a dashboard.
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class Monitoring(Construct):
         api: apigwv2.HttpApi,
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queues: Mapping[str, sqs.IQueue],
+        state_machines: Mapping[str, sfn.IStateMachine],
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(topic)
@@ -61,6 +63,17 @@ class Monitoring(Construct):
             self._alarm(
                 f"{name.title()}DlqDepth", depth, DLQ_DEPTH_THRESHOLD, f"Messages waiting in the {name} DLQ"
             )
+        for name, machine in state_machines.items():
+            for metric, what in (
+                (machine.metric_failed(period=ALARM_PERIOD), "failed"),
+                (machine.metric_timed_out(period=ALARM_PERIOD), "timed out"),
+            ):
+                self._alarm(
+                    f"{name.title()}{what.title().replace(' ', '')}",
+                    metric,
+                    STATE_MACHINE_FAILURE_THRESHOLD,
+                    f"State machine {name}: an execution {what}",
+                )
 
         dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=resource_name("overview", config.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from aws_cdk import CfnParameter, Fn, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
@@ -22,6 +24,7 @@ from cdk.constants import (
     WORKER_IMAGE_TAG_PARAMETER,
     bucket_name,
 )
+from cdk.constructs.backtest_state_machine import BacktestStateMachine
 from cdk.constructs.cluster import TaskCluster
 from cdk.constructs.function import build_functions
 from cdk.constructs.lambda_layer import SharedLayer
@@ -44,6 +47,10 @@ def deployed_functions(*, websocket: bool) -> list[str]:
         for name, entry in FUNCTIONS.items()
         if entry.websocket == websocket and (REPO_ROOT / "functions" / name / "handler.py").exists()
     ]
+
+
+STATE_MACHINE_STEPS = ("backtest_plan", "backtest_aggregate")
+"""The Lambda steps of statemachines/backtest.asl.json; built before it, which the API then starts."""
 
 
 class ComputeStack(Stack):
@@ -152,30 +159,65 @@ class ComputeStack(Stack):
             f"IAM5[Resource::{nag_arn(self, artifacts.arn_for_objects('*'))}]",
             "s3:PutObject on the artifacts bucket's objects: result keys carry the job id known at run time.",
         )
-        # Where strategy instances are started (the instances routes read these; B2/B3).
+        # Where strategy instances are started and log (settings read by adapters/ecs_instances.py; B2/B3).
         self.function_environment |= {
             "TRADAI_ECS_CLUSTER": self.tasks.cluster.cluster_name,
             "TRADAI_INSTANCE_TASK_DEFINITION": self.instance_task.definition.task_definition_arn,
-            "TRADAI_INSTANCE_CONTAINER": WORKER_CONTAINER,
-            "TRADAI_TASK_SUBNETS": Fn.join(",", [s.subnet_id for s in network.private_subnets]),
-            "TRADAI_TASK_SECURITY_GROUPS": self.tasks.task_security_group.security_group_id,
+            "TRADAI_INSTANCE_CONTAINER_NAME": WORKER_CONTAINER,
+            "TRADAI_INSTANCE_SUBNETS": Fn.join(",", [s.subnet_id for s in network.private_subnets]),
+            "TRADAI_INSTANCE_SECURITY_GROUPS": self.tasks.task_security_group.security_group_id,
+            "TRADAI_INSTANCE_LOG_GROUP": self.instance_task.log_group.log_group_name,
+            "TRADAI_INSTANCE_LOG_STREAM_PREFIX": INSTANCE_TASK_FAMILY,
         }
 
-        self.grants = AccessGrants(
+        grants = AccessGrants(
             table=table,
             artifacts=artifacts,
             market_data=market_data,
             instances=InstanceTasks(
-                cluster=self.tasks.cluster, task_definition=self.instance_task.definition
+                cluster=self.tasks.cluster,
+                task_definition=self.instance_task.definition,
+                log_group=self.instance_task.log_group,
             ),
         )
+        names = deployed_functions(websocket=False)
+        steps = [name for name in names if name in STATE_MACHINE_STEPS]
         self.functions = build_functions(
             self,
-            names=deployed_functions(websocket=False),
+            names=steps,
             config=config,
             layer=self.layer,
             environment=self.function_environment,
-            grants=self.grants,
+            grants=grants,
+        )
+        if set(steps) == set(STATE_MACHINE_STEPS):
+            self.backtests = BacktestStateMachine(
+                self,
+                "BacktestStateMachine",
+                config=config,
+                table=table,
+                plan=self.functions["backtest_plan"].alias,
+                aggregate=self.functions["backtest_aggregate"].alias,
+                cluster=self.tasks.cluster,
+                task_definition=self.backtest_task.definition,
+                subnets=network.private_subnets,
+                security_groups=[self.tasks.task_security_group],
+            )
+            self.state_machine: sfn.StateMachine | None = self.backtests.state_machine
+            grants = dataclasses.replace(grants, state_machine=self.state_machine)
+            self.function_environment["TRADAI_BACKTEST_STATE_MACHINE_ARN"] = (
+                self.state_machine.state_machine_arn
+            )
+        else:
+            self.state_machine = None
+        self.grants = grants
+        self.functions |= build_functions(
+            self,
+            names=[name for name in names if name not in STATE_MACHINE_STEPS],
+            config=config,
+            layer=self.layer,
+            environment=self.function_environment,
+            grants=grants,
         )
 
         self.load_balancer = InternalLoadBalancer(
@@ -206,5 +248,10 @@ class ComputeStack(Stack):
                 "ecs_cluster_name": self.tasks.cluster.cluster_name,
                 "backtest_task_definition_arn": self.backtest_task.definition.task_definition_arn,
                 "instance_task_definition_arn": self.instance_task.definition.task_definition_arn,
+                **(
+                    {"backtest_state_machine_arn": self.state_machine.state_machine_arn}
+                    if self.state_machine
+                    else {}
+                ),
             },
         )

@@ -105,6 +105,7 @@ class EdgeStack(Stack):
             api=self.http.api,
             functions={name: fn.function for name, fn in functions.items()},
             dead_letter_queues={"stream": foundation.stream_dlq.queue},
+            state_machines={"backtests": compute.state_machine} if compute.state_machine else {},
         )
         add_outputs(
             self,

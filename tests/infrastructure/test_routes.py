@@ -14,6 +14,7 @@ pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed
 from aws_cdk import App, Stack, assertions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
 from cdk.constants import MLFLOW_PREFIX, MLFLOW_ROUTE, STREAM_RETRY_ATTEMPTS, WEBSOCKET_TICKET_QUERY
 from cdk.function_table import FUNCTIONS, route_keys
 from cdk.layer_build import REPO_ROOT
@@ -225,8 +226,10 @@ def _instance_policy() -> list[dict[str, Any]]:
     cluster = ecs.Cluster(stack, "Cluster", vpc=vpc, cluster_name="tradai-test-cluster")
     definition = ecs.FargateTaskDefinition(stack, "Instance", family="tradai-test-strategy-instance")
     definition.add_container("worker", image=ecs.ContainerImage.from_registry("worker"))
+    log_group = logs.LogGroup(stack, "InstanceLogs")
     role = definition.task_role
-    for statement in strategy_instance_tasks(InstanceTasks(cluster=cluster, task_definition=definition)):
+    tasks = InstanceTasks(cluster=cluster, task_definition=definition, log_group=log_group)
+    for statement in strategy_instance_tasks(tasks):
         role.add_to_principal_policy(statement)
     template = assertions.Template.from_stack(stack)
     policies = template.find_resources("AWS::IAM::Policy").values()
@@ -242,8 +245,15 @@ def test_given_instance_access_when_granted_then_list_describe_run_stop_and_pass
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
 
-    # Then: B2 was ListTasks/DescribeTasks missing, B3 RunTask missing
-    assert actions == {"ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole"}
+    # Then: B2 was ListTasks/DescribeTasks missing, B3 RunTask missing; the logs route reads logs
+    assert actions == {
+        "ecs:RunTask",
+        "ecs:StopTask",
+        "ecs:DescribeTasks",
+        "ecs:ListTasks",
+        "iam:PassRole",
+        "logs:GetLogEvents",
+    }
 
 
 def test_given_instance_access_when_granted_then_ecs_actions_are_bound_to_the_cluster_and_the_family() -> (
@@ -257,6 +267,9 @@ def test_given_instance_access_when_granted_then_ecs_actions_are_bound_to_the_cl
         actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
         rendered = json.dumps(statement["Resource"])
         assert rendered != '"*"'
+        if actions == ["logs:GetLogEvents"]:
+            assert statement["Resource"]["Fn::GetAtt"][0].startswith("InstanceLogs")
+            continue
         if actions == ["iam:PassRole"]:
             assert statement["Condition"] == {
                 "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}

@@ -288,7 +288,7 @@ def test_given_health_function_when_synthesized_then_its_role_can_only_log_get_i
     assert actions == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "s3:ListBucket"}
 
 
-def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_and_read_actions_only(
+def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_read_and_execution_actions(
     dev: Synthesized,
 ) -> None:
     # When
@@ -304,6 +304,8 @@ def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_
         "dynamodb:ConditionCheckItem",
         "dynamodb:Query",
         "s3:GetObject",
+        "states:StartExecution",
+        "states:StopExecution",
     }
 
 
@@ -438,7 +440,7 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
 
     # Then: API 5xx, errors and throttles of each function, DLQ depth
     functions = deployed_functions(websocket=False) + deployed_functions(websocket=True)
-    assert len(alarms) == 1 + 2 * len(functions) + 1
+    assert len(alarms) == 1 + 2 * len(functions) + 1 + 2  # + backtest executions failed, timed out
     for alarm in alarms:
         ((action,),) = [alarm["AlarmActions"]]
         assert "tradai-foundation-dev:ExportsOutputRefAlarmsTopic" in action["Fn::ImportValue"]
@@ -448,6 +450,8 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/States", "ExecutionsFailed"),
+        ("AWS/States", "ExecutionsTimedOut"),
     }
     dev.templates["edge"].resource_count_is("AWS::CloudWatch::Dashboard", 1)
 
