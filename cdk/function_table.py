@@ -98,6 +98,20 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         access=_READS,
         routes=(f"GET {API_PREFIX}/strategies/pnl", f"GET {API_PREFIX}/strategies/{{strategy_id}}/trades"),
     ),
+    "catalog": FunctionEntry(
+        description="/api/v1/catalog: ranked strategies, detail, compare, leaderboard, performance",
+        access=_READS,
+        routes=(f"{API_PREFIX}/catalog",),
+    ),
+    "models": FunctionEntry(
+        description="/api/v1/models and strategy stage/promote: the model registry (MLflow)",
+        access=_READS | {_A.ITEMS_WRITE, _A.BACKTEST_EXECUTIONS},
+        routes=(
+            f"{API_PREFIX}/models",
+            f"POST {API_PREFIX}/strategies/{{strategy_id}}/stage",
+            f"POST {API_PREFIX}/strategies/{{strategy_id}}/promote",
+        ),
+    ),
     "trading": FunctionEntry(
         description="/api/v1/trading: orders, fills, positions, balances, summary, audit (reads)",
         access=_READS,
