@@ -221,3 +221,31 @@ def test_given_order_at_the_broker_then_it_is_submitted_with_its_notional_reserv
     # Then: reserved and SUBMITTED were written together, and released after the fill
     assert seen == [("SUBMITTED", 200, 200)]
     assert pipeline.budgets.get("s1", "USDT").reserved_units == 0
+
+
+def test_given_instance_died_at_the_broker_when_abandoned_then_reservation_released_once(
+    store: DocumentStore,
+) -> None:
+    # Given: the process is killed while the broker holds the order (nothing settles it)
+    class DyingBroker(PaperBroker):
+        def execute(self, order: Order) -> Execution:
+            raise KeyboardInterrupt  # what a SIGINT does mid-call; BaseException escapes the pipeline
+
+    dying = OrderPipeline(store=store, broker=DyingBroker())
+    dying.budgets.allocate("s1", "USDT", 1000)
+    with pytest.raises(KeyboardInterrupt):
+        dying.submit(intent(Side.BUY, 2, price=100, client_order_id="stuck"))
+    assert dying.budgets.get("s1", "USDT").reserved == 200
+
+    # When
+    pipeline = OrderPipeline(store=store, broker=PaperBroker())
+    closed = pipeline.abandon_unsettled(strategy_id="s1", instance_id="i1")
+    again = pipeline.abandon_unsettled(strategy_id="s1", instance_id="i1")
+
+    # Then
+    assert [(order.client_order_id, order.status, order.deny_reason) for order in closed] == [
+        ("stuck", OrderStatus.REJECTED, DenyReason.ABANDONED)
+    ]
+    assert again == []
+    budget = pipeline.budgets.get("s1", "USDT")
+    assert (budget.reserved, budget.available) == (0, 1000)

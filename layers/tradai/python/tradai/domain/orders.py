@@ -141,6 +141,8 @@ class DenyReason(StrEnum):
     """The broker could not be reached or failed; nothing was traded."""
     LIMIT_NOT_REACHED = "LIMIT_NOT_REACHED"
     """A limit order whose price the market did not reach; it expired unfilled."""
+    ABANDONED = "ABANDONED"
+    """The instance stopped before the order was settled; its reservation was released."""
 
 
 class OrderIntent(BaseModel):

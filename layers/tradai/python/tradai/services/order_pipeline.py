@@ -50,6 +50,7 @@ from tradai.services.ledger_records import (
     traded_strategy_key,
     traded_strategy_record,
 )
+from tradai.services.trading_ledger import TradingLedger
 from tradai.services.transactions import transact_retrying
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,29 @@ class OrderPipeline:
         outcome = self._settle(order, execution, tag=intent.tag)
         self._count(intent, fills=len(outcome.fills))
         return outcome
+
+    def abandon_unsettled(self, *, strategy_id: str, instance_id: str) -> list[Order]:
+        """Close the orders of a dead instance that never settled, releasing what they reserved.
+
+        Call it once the instance's process is known to be gone (so no settlement can still come):
+        a SUBMITTED order becomes REJECTED and a PENDING one DENIED, both with reason ABANDONED. An
+        order that settles concurrently is left as it settled. Returns the orders closed.
+        """
+        ledger = TradingLedger(self._store)
+        closed: list[Order] = []
+        for status in (OrderStatus.PENDING, OrderStatus.SUBMITTED):
+            stuck = ledger.orders(strategy_id=strategy_id, status=status, limit=1000).items
+            for order in (order for order in stuck if order.instance_id == instance_id):
+                detail = "the instance stopped before the order was settled"
+                try:
+                    if status is OrderStatus.PENDING:
+                        closed.append(self._deny(order, DenyReason.ABANDONED, detail).order)
+                    else:
+                        execution = Execution(status=ExecutionStatus.REJECTED, reason=detail)
+                        closed.append(self._close_unfilled(order, execution, DenyReason.ABANDONED).order)
+                except ConditionFailed:
+                    continue  # it moved on meanwhile: not abandoned after all
+        return closed
 
     # --- steps ------------------------------------------------------------------------------------
 
