@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tradai.adapters.paper_broker import PaperBroker
-from tradai.domain.orders import AuditAction, OrderIntent, OrderStatus, PositionStatus, Side
+from tradai.domain.orders import AuditAction, DenyReason, OrderIntent, OrderStatus, PositionStatus, Side
 from tradai.ports import DocumentStore
 from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.trading_ledger import TradingLedger
@@ -96,3 +96,20 @@ def test_given_trading_when_counted_and_audited_then_same_on_every_store(ledger:
     assert (totals.fills, totals.buys, totals.sells) == (3, 2, 1)
     assert ledger.open_position_count() == 2
     assert [budget.strategy_id for budget in ledger.balances()] == ["a", "b"]
+
+
+def test_given_no_budget_or_too_little_when_ordered_then_same_deny_reasons_on_every_store(
+    store: DocumentStore,
+) -> None:
+    # Given
+    pipeline = OrderPipeline(store=store, broker=PaperBroker())
+    pipeline.budgets.allocate("small", "USDT", 50)
+
+    # When
+    without = pipeline.submit(_intent("nobudget", Side.BUY, 1, 100, 1, "BTC/USDT:USDT"))
+    too_big = pipeline.submit(_intent("small", Side.BUY, 1, 100, 2, "BTC/USDT:USDT"))
+
+    # Then
+    assert without.deny_reason is DenyReason.NO_BUDGET
+    assert too_big.deny_reason is DenyReason.INSUFFICIENT_BUDGET
+    assert pipeline.budgets.get("small", "USDT").available == 50
