@@ -45,7 +45,7 @@ def test_given_the_dockerfile_then_it_installs_the_locked_local_extra_without_de
     assert "uv sync --locked --no-dev --extra local" in runs
 
 
-def test_given_the_runtime_stage_then_non_root_with_numba_cache_warmed_and_worker_entrypoint() -> None:
+def test_given_the_runtime_stage_then_non_root_with_numba_cache_warmed_and_worker_command() -> None:
     stage = runtime_stage()
     users = [rest for keyword, rest in stage if keyword == "USER"]
     assert users
@@ -55,8 +55,10 @@ def test_given_the_runtime_stage_then_non_root_with_numba_cache_warmed_and_worke
     assert "TRADAI_RUNTIME=aws" in env
     warm = [rest for keyword, rest in stage if keyword == "RUN" and "engine_warmup" in rest]
     assert warm, "numba kernels are compiled into the image"
-    entrypoint = [json.loads(rest) for keyword, rest in stage if keyword == "ENTRYPOINT"]
-    assert entrypoint == [["tradai", "worker"]]
+    # The whole command comes from the task definition or the RunTask override, not an entrypoint.
+    assert not [rest for keyword, rest in stage if keyword == "ENTRYPOINT"]
+    commands = [json.loads(rest) for keyword, rest in stage if keyword == "CMD"]
+    assert commands[-1][:2] == ["tradai", "worker"]
 
 
 def test_given_the_copies_then_their_sources_exist_and_the_docker_context_keeps_them() -> None:
@@ -70,7 +72,7 @@ def test_given_the_copies_then_their_sources_exist_and_the_docker_context_keeps_
                 assert any(source == k or source.startswith(k + "/") for k in kept), source
 
 
-def test_given_the_entrypoint_then_the_worker_backtest_command_exists() -> None:
+def test_given_the_state_machines_command_then_the_worker_backtest_command_exists() -> None:
     result = CliRunner().invoke(app, ["worker", "backtest", "--help"])
     assert result.exit_code == 0
     assert "--job-id" in result.output

@@ -202,3 +202,15 @@ def test_given_the_definition_then_every_task_has_a_timeout_and_every_failure_is
     for name in ("MarkRunning", "Plan", "RunChunks", "Aggregate"):
         assert any("States.ALL" in catch["ErrorEquals"] for catch in states[name]["Catch"]), name
     assert states["RunChunks"]["MaxConcurrency"] > 0
+
+
+def test_given_the_chunk_task_then_it_runs_the_workers_whole_backtest_command() -> None:
+    # Given: the image has no entry point, so the override is the whole command
+    chunk = substituted(sample_values(TABLE))["States"]["RunChunks"]["ItemProcessor"]["States"]["RunChunk"]
+    [container] = chunk["Parameters"]["Overrides"]["ContainerOverrides"]
+
+    # Then
+    assert container["Name"] == "worker"
+    assert container["Command.$"] == (
+        "States.Array('tradai', 'worker', 'backtest', '--job-id', $.job_id, '--chunk', $.chunk)"
+    )
