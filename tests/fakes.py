@@ -41,6 +41,16 @@ class FakeProbe:
             raise StoreUnavailable("database is locked")
 
 
+class ListSink:
+    """A worker's event sink that keeps every (job id, message) it is given."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+
+    def put(self, item: tuple[str, dict[str, Any]]) -> None:
+        self.items.append(item)
+
+
 def random_walk_bars(start: str, end: str, *, timeframe: str = "1h", seed: int = 7) -> pd.DataFrame:
     """Bars of a gentle seeded random walk from `start` to `end` (inclusive), indexed by UTC open time."""
     index = pd.date_range(start, end, freq=timeframe.replace("m", "min"), tz="UTC", name="time")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.fakes import local_container
+from tests.fakes import ListSink, local_container
 from tests.unit.jobs.conftest import new_job
 from tradai.bootstrap import Container
 from tradai.domain.backtest_spec import BacktestSpec
@@ -25,14 +25,6 @@ SPEC: dict[str, Any] = {
     "symbols": ["BTC/USDT:USDT"],
     "fees": 0.0005,
 }
-
-
-class ListSink:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, dict[str, Any]]] = []
-
-    def put(self, item: tuple[str, dict[str, Any]]) -> None:
-        self.items.append(item)
 
 
 @pytest.fixture

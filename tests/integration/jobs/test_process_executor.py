@@ -15,7 +15,7 @@ from tests.unit.jobs.conftest import new_job
 from tradai.adapters.process_executor import ProcessJobExecutor
 from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.domain.clock import utc_now
-from tradai.domain.jobs import BacktestJob, JobStatus
+from tradai.domain.jobs import BacktestJob, JobKind, JobStatus
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings
 
@@ -200,10 +200,11 @@ def test_given_worker_killed_when_reaped_then_failed_never_stuck_running(
 def test_given_jobs_left_by_a_dead_server_when_a_new_one_starts_then_queued_run_and_running_fail(
     settings: Settings, jobs: JobRepository
 ) -> None:
-    # Given a QUEUED job and a job stuck RUNNING from before a crash
-    queued, orphan = new_job(created_at=utc_now()), new_job(created_at=utc_now())
-    jobs.create(queued)
-    jobs.create(orphan)
+    # Given a QUEUED job, a QUEUED sync job, and a sync job stuck RUNNING from before a crash
+    queued, orphan = new_job(created_at=utc_now()), new_job(created_at=utc_now(), kind=JobKind.DATA_SYNC)
+    queued_sync = new_job(created_at=utc_now(), kind=JobKind.DATA_SYNC)
+    for job in (queued, orphan, queued_sync):
+        jobs.create(job)
     jobs.transition(orphan.job_id, JobStatus.RUNNING, at=utc_now())
 
     # When a new server's executor starts
@@ -215,6 +216,7 @@ def test_given_jobs_left_by_a_dead_server_when_a_new_one_starts_then_queued_run_
             "total_return": 0.5,
             "trades_count": 1,
         }
+        assert wait_for(jobs, queued_sync.job_id, JobStatus.COMPLETED).kind is JobKind.DATA_SYNC
         lost = jobs.get(orphan.job_id)
         assert lost.status is JobStatus.FAILED
         assert lost.error is not None

@@ -15,6 +15,7 @@ from tradai.ports import (
     BlobStore,
     ConnectionSender,
     DocumentStore,
+    Exchange,
     HealthProbe,
     InstanceRunner,
     JobExecutor,
@@ -50,6 +51,10 @@ class Container:
     """Runs strategy instances (child processes locally, ECS tasks in AWS)."""
     registry: ModelRegistry | None = None
     """The model registry (MLflow, imported on first use); None where none is configured."""
+    exchange: Exchange | None = None
+    """Exchanges' public market data (ccxt, imported on first use); None where there is no access."""
+    sync_executor: JobExecutor | None = None
+    """Runs market-data sync jobs (the local worker processes); None: every sync runs inline."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -60,9 +65,11 @@ class Container:
 
 def build_container(settings: Settings) -> Container:
     """Build the container for `settings.runtime`."""
+    from tradai.adapters.ccxt_exchange import CcxtExchange
     from tradai.adapters.engine_catalog import EngineStrategyCatalog
 
     container = _aws_container(settings) if settings.runtime == "aws" else _local_container(settings)
+    container.exchange = CcxtExchange()
     container.authenticator = build_authenticator(settings)
     container.strategies = EngineStrategyCatalog(settings.strategy_path)
     container.registry = build_registry(settings)

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         le=10_000,
         description="Versions of each stored bar series kept; older ones are deleted after each write.",
     )
+    sync_inline_max_bars: int = Field(
+        default=10_000,
+        ge=0,
+        description="A sync estimated at more bars than this runs as a background job (202 + job id).",
+    )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

@@ -21,7 +21,7 @@ from typing import Any
 
 from tradai.domain.clock import Clock, utc_now
 from tradai.domain.errors import Unavailable
-from tradai.domain.jobs import BacktestJob, InvalidTransition, JobNotFound, JobStatus
+from tradai.domain.jobs import BacktestJob, InvalidTransition, JobKind, JobNotFound, JobStatus
 from tradai.ports import JobEventPublisher
 from tradai.services.job_messages import job_update_message
 from tradai.services.job_repository import JobRepository
@@ -145,12 +145,14 @@ class ProcessJobExecutor:
 
     def _all_with_status(self, status: JobStatus) -> list[BacktestJob]:
         found: list[BacktestJob] = []
-        cursor = None
-        while True:
-            page = self._jobs.list(status=status, limit=100, cursor=cursor)
-            found += page.jobs
-            if (cursor := page.cursor) is None:
-                return found
+        for kind in JobKind:  # the runner handles every kind, so recovery covers every kind
+            cursor = None
+            while True:
+                page = self._jobs.list(status=status, limit=100, cursor=cursor, kind=kind)
+                found += page.jobs
+                if (cursor := page.cursor) is None:
+                    break
+        return found
 
     def _dispatch_loop(self) -> None:
         while not self._stopping.is_set():

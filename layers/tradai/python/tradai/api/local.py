@@ -51,7 +51,8 @@ ROUTERS = [
     ab_tests.router,
     catalog.router,
 ]
-BACKTEST_RUNNER = "tradai.services.backtest_runner:run"
+JOB_RUNNER = "tradai.services.job_runners:run"
+"""Runs every kind of job: backtests, and market-data syncs too large to answer inline."""
 
 
 @asynccontextmanager
@@ -63,10 +64,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs=JobRepository(container.store),
         bus=container.job_bus,
         workers=settings.workers,
-        runner=BACKTEST_RUNNER,
+        runner=JOB_RUNNER,
         preload=("tradai.services.engine_warmup",),
     )
     container.executor = executor
+    container.sync_executor = executor
     container.extra_probes["executor"] = executor
     executor.start()
     if settings.demo_data and container.market_data is not None:

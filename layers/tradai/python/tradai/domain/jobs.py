@@ -1,4 +1,5 @@
-"""Backtest jobs: what a job is, and the one state machine every runtime follows.
+"""Jobs (backtests, and market-data syncs too large to answer inline): what a job is, and the one
+state machine every runtime follows.
 
 QUEUED -> RUNNING -> COMPLETED | FAILED | CANCELLED, and QUEUED -> CANCELLED | FAILED. Every
 transition is written with a condition on the current status, so a cancel racing a completion
@@ -30,6 +31,13 @@ class JobStatus(StrEnum):
     def is_terminal(self) -> bool:
         """Whether the job can never change again."""
         return self in TERMINAL_STATUSES
+
+
+class JobKind(StrEnum):
+    """What a job does; each kind is listed apart and run by its own runner (same lifecycle)."""
+
+    BACKTEST = "backtest"
+    DATA_SYNC = "data_sync"
 
 
 TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
@@ -95,7 +103,10 @@ class JobFailure(BaseModel):
 
 
 class BacktestJob(BaseModel):
-    """One backtest job as stored: the request that made it, its state, and a summary of its result.
+    """One job as stored: the request that made it, its state, and a summary of its result.
+
+    Most jobs are backtests; a market-data sync job (`kind` DATA_SYNC) has the same shape, with
+    the sync request as `request`, empty strategy fields and the sync report as `result`.
 
     The result summary is a map of metrics; large artifacts (equity, trades, report) live in the
     blob store under `artifacts`.
@@ -104,6 +115,8 @@ class BacktestJob(BaseModel):
     model_config = ConfigDict(extra="ignore")  # documents written by a newer version still load
 
     job_id: str
+    kind: JobKind = JobKind.BACKTEST
+    """Documents written before kinds existed are backtests."""
     status: JobStatus = JobStatus.QUEUED
     owner: str
     strategy_name: str

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tradai.domain.errors import Conflict
-from tradai.domain.jobs import BacktestJob, JobStatus
+from tradai.domain.jobs import BacktestJob, JobKind, JobStatus
 from tradai.ports import BlobStore
 from tradai.services.job_repository import JobRepository
 from tradai.services.series import extreme_preserving_indices
@@ -20,7 +20,7 @@ class JobNotCompleted(Conflict):
 
 def completed_job(*, jobs: JobRepository, job_id: str) -> BacktestJob:
     """The job, if it completed. Raises `JobNotFound` or `JobNotCompleted`."""
-    job = jobs.get(job_id)
+    job = jobs.get(job_id, kind=JobKind.BACKTEST)
     if job.status is not JobStatus.COMPLETED:
         raise JobNotCompleted(f"backtest job {job_id} is {job.status}; results exist once it is COMPLETED")
     return job

@@ -1,8 +1,9 @@
 """Backtest jobs on the DocumentStore port: keys, indexes and atomic status transitions.
 
-Keys (docs/data-model.md, patterns 1-4): the job at `JOB#<id>`/`JOB`; every job in `gsi1` under
-`JOBS`, and in `gsi2` under `JOBS#STATUS#<status>`, both sorted by `<created_at>#<id>` so lists come
-newest first.
+Keys (docs/data-model.md, patterns 1-4): the job at `JOB#<id>`/`JOB`; every backtest in `gsi1`
+under `JOBS`, and in `gsi2` under `JOBS#STATUS#<status>`, both sorted by `<created_at>#<id>` so lists
+come newest first. Other kinds of job have partitions of their own (`SYNCS`, `SYNCS#STATUS#<status>`),
+so a backtest list never shows them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tradai.domain.errors import ConditionFailed, NotFound
 from tradai.domain.jobs import (
     BacktestJob,
     InvalidTransition,
+    JobKind,
     JobNotFound,
     JobStatus,
     statuses_that_may_become,
@@ -29,6 +31,7 @@ from tradai.ports import DocumentStore
 log = logging.getLogger(__name__)
 
 ALL_JOBS = "JOBS"
+_LIST_PARTITIONS = {JobKind.BACKTEST: ALL_JOBS, JobKind.DATA_SYNC: "SYNCS"}
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ def _order_key(job: BacktestJob) -> str:
     return f"{job.created_at.isoformat()}#{job.job_id}"
 
 
-def _status_partition(status: JobStatus) -> str:
-    return f"{ALL_JOBS}#STATUS#{status.value}"
+def _status_partition(status: JobStatus, kind: JobKind = JobKind.BACKTEST) -> str:
+    return f"{_LIST_PARTITIONS[kind]}#STATUS#{status.value}"
 
 
 def job_record(job: BacktestJob) -> Record:
@@ -58,7 +61,10 @@ def job_record(job: BacktestJob) -> Record:
     return Record(
         job_key(job.job_id),
         job.model_dump(mode="json"),
-        indexes={"gsi1": IndexKey(ALL_JOBS, order), "gsi2": IndexKey(_status_partition(job.status), order)},
+        indexes={
+            "gsi1": IndexKey(_LIST_PARTITIONS[job.kind], order),
+            "gsi2": IndexKey(_status_partition(job.status, job.kind), order),
+        },
     )
 
 
@@ -76,29 +82,38 @@ class JobRepository:
         """Store a new job. Raises `ConditionFailed` if the id is taken."""
         self._store.transact([self.create_operation(job)])
 
-    def get(self, job_id: str) -> BacktestJob:
-        """Return the job. Raises `JobNotFound`."""
+    def get(self, job_id: str, *, kind: JobKind | None = None) -> BacktestJob:
+        """Return the job (only if it is of `kind`, when given). Raises `JobNotFound`."""
         record = self._store.get(job_key(job_id))
-        if record is None:
-            raise JobNotFound(f"backtest job {job_id} not found")
-        return BacktestJob.model_validate(record.data)
+        job = BacktestJob.model_validate(record.data) if record is not None else None
+        if job is None or (kind is not None and job.kind != kind):
+            noun = "backtest" if kind in (None, JobKind.BACKTEST) else kind.value.replace("_", " ")
+            raise JobNotFound(f"{noun} job {job_id} not found")
+        return job
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20, cursor: str | None = None) -> JobPage:
-        """Jobs newest first, optionally of one status; a stored job that no longer reads is skipped."""
+    def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        kind: JobKind = JobKind.BACKTEST,
+    ) -> JobPage:
+        """Jobs of one kind newest first, optionally of one status; a job that no longer reads is skipped."""
         if status is None:
-            page = self._store.query(ALL_JOBS, index="gsi1", descending=True, limit=limit, cursor=cursor)
+            partition, index = _LIST_PARTITIONS[kind], "gsi1"
         else:
-            partition = _status_partition(status)
-            page = self._store.query(partition, index="gsi2", descending=True, limit=limit, cursor=cursor)
+            partition, index = _status_partition(status, kind), "gsi2"
+        page = self._store.query(partition, index=index, descending=True, limit=limit, cursor=cursor)
         return JobPage(
             [job for record in page.records if (job := _readable(record)) is not None], page.cursor
         )
 
-    def count(self, *, status: JobStatus | None = None) -> int:
-        """How many jobs exist (of one status)."""
+    def count(self, *, status: JobStatus | None = None, kind: JobKind = JobKind.BACKTEST) -> int:
+        """How many jobs of one kind exist (of one status)."""
         if status is None:
-            return self._store.count(ALL_JOBS, index="gsi1")
-        return self._store.count(_status_partition(status), index="gsi2")
+            return self._store.count(_LIST_PARTITIONS[kind], index="gsi1")
+        return self._store.count(_status_partition(status, kind), index="gsi2")
 
     def transition(
         self, job_id: str, target: JobStatus, *, at: datetime, changes: Mapping[str, Any] | None = None
@@ -117,7 +132,7 @@ class JobRepository:
                 Update(
                     job_key(job_id),
                     set=fields,
-                    indexes={"gsi2": IndexKey(_status_partition(target), _order_key(current))},
+                    indexes={"gsi2": IndexKey(_status_partition(target, current.kind), _order_key(current))},
                     condition=Attr("status").is_in(allowed),
                 )
             )

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tradai.domain.errors import InvalidInput, TradaiError
 from tradai.domain.market import (
@@ -89,6 +89,31 @@ class SyncReport:
             return "completed"
         return "failed" if self.symbols_synced == 0 else "partial"
 
+    def to_document(self) -> dict[str, Any]:
+        """The report as JSON-ready data: seed 001's sync response plus each symbol's outcome."""
+        return {
+            "status": self.status,
+            "symbols_synced": self.symbols_synced,
+            "new_rows": self.new_rows,
+            "sync_duration_ms": self.duration_ms,
+            "completed_at": self.completed_at.isoformat(),
+            "results": [
+                {
+                    "symbol": item.symbol,
+                    "new_rows": item.new_rows,
+                    "fetched_rows": item.fetched_rows,
+                    "gaps": [
+                        {"start": gap.start.isoformat(), "end": gap.end.isoformat(), "missing": gap.missing}
+                        for gap in item.gaps
+                    ],
+                    "data_version": item.data_version,
+                    "error": item.error,
+                    "error_code": item.error_code,
+                }
+                for item in self.symbols
+            ],
+        }
+
 
 def sync_bars(
     *,
@@ -119,8 +144,19 @@ def sync_bars(
     outcomes = [
         _sync_symbol(market_data, exchange, request, symbol, now, on_progress) for symbol in request.symbols
     ]
+    duration_ms = round((time.perf_counter() - started) * 1000)
     return SyncReport(
-        symbols=outcomes, duration_ms=round((time.perf_counter() - started) * 1000), completed_at=now
+        symbols=outcomes, duration_ms=duration_ms, completed_at=now + timedelta(milliseconds=duration_ms)
+    )
+
+
+def estimate_bars(*, market_data: MarketData, request: SyncRequest, now: datetime) -> int:
+    """Estimate the bars a sync would fetch: from where each symbol's sync starts up to `now`."""
+    validate_sync_request(request)
+    step = Timeframe.parse(request.timeframe).delta
+    return sum(
+        max(0, (now - sync_start(market_data=market_data, request=request, symbol=symbol, now=now)) // step)
+        for symbol in request.symbols
     )
 
 
@@ -192,6 +228,9 @@ def _sync_symbol(
     except TradaiError as error:
         flush()  # keep what was fetched before the failure
         outcome.error, outcome.error_code = error.detail, error.code
+    except BaseException:
+        flush()  # stopped from outside (a cancelled sync job): keep what was fetched, then stop
+        raise
     return outcome
 
 

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
+from tradai.api.schemas.common import ErrorResponse
 from tradai.api.schemas.data import (
     FreshnessPublic,
     FreshnessResponse,
     SymbolsResponse,
     SyncBody,
+    SyncJobAccepted,
+    SyncJobPublic,
     SyncResponse,
 )
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import MarketDataUnavailable
+from tradai.domain.errors import ExchangeUnavailable, MarketDataUnavailable
+from tradai.domain.jobs import JobKind
 from tradai.ports import Exchange, MarketData
-from tradai.services.market_data import SyncRequest, check_freshness, list_symbols, sync_bars
+from tradai.services import backtests as jobs_service
+from tradai.services.job_repository import JobRepository
+from tradai.services.market_data import SyncRequest, check_freshness, list_symbols
+from tradai.services.sync_jobs import start_sync
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"])
 
@@ -28,18 +36,12 @@ ExchangeName = Annotated[
     str, Query(alias="exchange", max_length=40, description="binance_futures, binance, or a ccxt id.")
 ]
 
-_exchange_lock = threading.Lock()
 
-
-def get_exchange(request: Request) -> Exchange:
-    """The process's exchange adapter (ccxt), built on first use; tests override this dependency."""
-    with _exchange_lock:
-        if not hasattr(request.app.state, "exchange"):
-            from tradai.adapters.ccxt_exchange import CcxtExchange
-
-            request.app.state.exchange = CcxtExchange()
-    exchange: Exchange = request.app.state.exchange
-    return exchange
+def get_exchange(container: ContainerDep) -> Exchange:
+    """The process's exchange adapter (ccxt, with its markets cache); tests override this dependency."""
+    if container.exchange is None:
+        raise ExchangeUnavailable("no exchange access is configured in this runtime")
+    return container.exchange
 
 
 def get_market_data(container: ContainerDep) -> MarketData:
@@ -106,13 +108,71 @@ def get_freshness(
 
 
 @router.post(
-    "/sync", response_model=SyncResponse, summary="Fetch missing bars from the exchange and store them"
+    "/sync",
+    response_model=SyncResponse,
+    summary="Fetch missing bars from the exchange and store them",
+    description=(
+        "Small syncs run at once and answer 200 with the report. A sync estimated at more bars than "
+        "TRADAI_SYNC_INLINE_MAX_BARS (default 10,000) runs as a background job: 202 with its job id; "
+        "follow it at `GET /api/v1/data/sync/{job_id}` or over the job WebSocket, like a backtest."
+    ),
+    responses={202: {"model": SyncJobAccepted, "description": "Queued as a background job"}},
 )
-def post_sync(_: Trader, market_data: MarketDataDep, exchange: ExchangeDep, body: SyncBody) -> SyncResponse:
-    report = sync_bars(
+def post_sync(
+    container: ContainerDep,
+    principal: Trader,
+    market_data: MarketDataDep,
+    exchange: ExchangeDep,
+    body: SyncBody,
+) -> SyncResponse | JSONResponse:
+    started = start_sync(
         market_data=market_data,
         exchange=exchange,
+        store=container.store,
+        executor=container.sync_executor,
         request=SyncRequest(**body.model_dump()),
+        owner=principal.subject,
+        inline_max_bars=container.settings.sync_inline_max_bars,
         now=utc_now(),
     )
-    return SyncResponse.of(report)
+    if started.report is not None:
+        return SyncResponse.of(started.report)
+    assert started.job is not None
+    accepted = SyncJobAccepted.of(started.job, estimated_bars=started.estimated_bars)
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+
+
+SyncJobId = Annotated[UUID, Path(description="A sync job id (UUID), as answered by POST /sync")]
+
+
+@router.get(
+    "/sync/{job_id}",
+    response_model=SyncJobPublic,
+    summary="A background sync: status, progress, and its report when done",
+    responses={404: {"model": ErrorResponse}},
+)
+def get_sync_job(container: ContainerDep, _: Viewer, job_id: SyncJobId) -> SyncJobPublic:
+    job = jobs_service.get_job(
+        jobs=JobRepository(container.store), job_id=str(job_id), kind=JobKind.DATA_SYNC
+    )
+    return SyncJobPublic.from_job(job)
+
+
+@router.post(
+    "/sync/{job_id}/cancel",
+    response_model=SyncJobPublic,
+    summary="Cancel a queued or running sync (bars fetched so far are kept)",
+    responses={
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse, "description": "Already finished"},
+    },
+)
+def cancel_sync_job(container: ContainerDep, _: Trader, job_id: SyncJobId) -> SyncJobPublic:
+    job = jobs_service.cancel_job(
+        jobs=JobRepository(container.store),
+        executor=container.sync_executor,
+        job_id=str(job_id),
+        now=utc_now(),
+        kind=JobKind.DATA_SYNC,
+    )
+    return SyncJobPublic.from_job(job)

@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradai.api.schemas.backtests import BacktestJobPublic, JobErrorPublic, ProgressPublic
+from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.domain.market import Freshness
-from tradai.services.market_data import SymbolSync, SyncReport
+from tradai.services.market_data import SyncReport
 
 
 class SymbolsResponse(BaseModel):
@@ -86,19 +88,6 @@ class SymbolSyncPublic(BaseModel):
     error: str | None = None
     error_code: str | None = None
 
-    @classmethod
-    def of(cls, outcome: SymbolSync) -> SymbolSyncPublic:
-        """Build from the service's outcome."""
-        return cls(
-            symbol=outcome.symbol,
-            new_rows=outcome.new_rows,
-            fetched_rows=outcome.fetched_rows,
-            gaps=[GapPublic(start=gap.start, end=gap.end, missing=gap.missing) for gap in outcome.gaps],
-            data_version=outcome.data_version,
-            error=outcome.error,
-            error_code=outcome.error_code,
-        )
-
 
 class SyncResponse(BaseModel):
     """A finished sync (seed 001), with each symbol's outcome."""
@@ -113,11 +102,56 @@ class SyncResponse(BaseModel):
     @classmethod
     def of(cls, report: SyncReport) -> SyncResponse:
         """Build from the service's report."""
+        return cls.model_validate(report.to_document())
+
+
+class SyncJobAccepted(BaseModel):
+    """A sync queued as a background job (202)."""
+
+    job_id: str
+    status: JobStatus
+    created_at: datetime
+    estimated_bars: int = Field(description="Bars the sync was estimated to fetch.")
+    status_url: str = Field(description="Where its progress and report are read.")
+
+    @classmethod
+    def of(cls, job: BacktestJob, *, estimated_bars: int) -> SyncJobAccepted:
+        """Build from the queued job."""
         return cls(
-            status=report.status,
-            symbols_synced=report.symbols_synced,
-            new_rows=report.new_rows,
-            sync_duration_ms=report.duration_ms,
-            completed_at=report.completed_at,
-            results=[SymbolSyncPublic.of(outcome) for outcome in report.symbols],
+            job_id=job.job_id,
+            status=job.status,
+            created_at=job.created_at,
+            estimated_bars=estimated_bars,
+            status_url=f"/api/v1/data/sync/{job.job_id}",
+        )
+
+
+class SyncJobPublic(BaseModel):
+    """A background sync as clients see it: a backtest job's fields, with the sync request and report."""
+
+    job_id: str
+    status: JobStatus
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    progress: ProgressPublic | None = Field(default=None, description="Bars fetched of the estimate.")
+    message: str | None = None
+    request: SyncBody
+    result: SyncResponse | None = Field(default=None, description="The sync report, once COMPLETED.")
+    error: JobErrorPublic | None = None
+
+    @classmethod
+    def from_job(cls, job: BacktestJob) -> SyncJobPublic:
+        """The public view of a stored sync job."""
+        common = BacktestJobPublic.from_job(job)
+        return cls(
+            **common.model_dump(
+                include={"job_id", "status", "created_at", "updated_at", "started_at", "completed_at"}
+            ),
+            progress=common.progress,
+            message=common.message,
+            request=SyncBody.model_validate(job.request),
+            result=SyncResponse.model_validate(job.result) if job.result else None,
+            error=common.error,
         )
