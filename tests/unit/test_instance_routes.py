@@ -329,3 +329,39 @@ def test_given_registered_strategy_of_another_class_when_run_then_its_version_an
     assert created["strategy_class"] == "sma_cross"
     assert (created["parameters"]["fast"], created["parameters"]["slow"]) == (7, 30)
     assert created["symbols"] == [ETH]
+
+
+def test_given_order_left_pending_when_the_instance_dies_then_the_order_is_closed_as_abandoned(
+    client: TestClient, runner: FakeInstanceRunner
+) -> None:
+    # Given an instance killed while one of its orders was still PENDING
+    from tradai.domain.orders import Order, OrderStatus, Side
+    from tradai.services.ledger_records import order_record
+    from tradai.services.trading_ledger import TradingLedger
+
+    instance_id = start(client)["instance_id"]
+    mark_running(client, instance_id)
+    container: Container = client.app.state.container_provider()  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    pending = Order(
+        client_order_id=f"{instance_id}-BTCUSDT-1-enter_long",
+        strategy_id="PascalStrategy",
+        instance_id=instance_id,
+        symbol=BTC,
+        exchange="binance_futures",
+        instrument_id="BTCUSDT.BINANCE",
+        currency="USDT",
+        side=Side.BUY,
+        quantity=0.1,
+        created_at=now,
+        updated_at=now,
+    )
+    container.store.put(order_record(pending))
+    runner.kill(instance_id)
+
+    # When the death is noticed
+    assert client.get(instance_path(instance_id)).json()["status"] == "failed"
+
+    # Then
+    order = TradingLedger(container.store).order(pending.client_order_id)
+    assert (order.status, order.deny_reason) == (OrderStatus.DENIED, "ABANDONED")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tradai.domain.configs import ConfigData, ConfigVersion
-from tradai.domain.errors import Forbidden, InvalidInput, TradaiError
+from tradai.domain.errors import Forbidden, InvalidInput, TradaiError, Unavailable
 from tradai.domain.instances import (
     ACTIVE_STATUSES,
     ExchangeKeysMissing,
@@ -31,6 +31,7 @@ from tradai.domain.instances import (
     TradingMode,
 )
 from tradai.domain.market import Timeframe, check_exchange, check_symbol
+from tradai.domain.orders import Execution, Order
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
 from tradai.domain.strategy_versions import StrategyNotFound, StrategyVersion
 from tradai.ports import DocumentStore, InstanceRunner, MarketData, StrategyCatalog
@@ -39,6 +40,7 @@ from tradai.services.backtest_submission import NoMarketData
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.configs import runnable_config
 from tradai.services.instance_repository import InstanceRepository
+from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.strategies import current_version, versions_of
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,18 @@ class RunRequest:
     """Default: the config's exchange, else binance_futures."""
     feed: FeedKind | None = None
     bars_per_second: float | None = None
+
+
+class _NoBroker:
+    """Abandoning orders trades nothing: a pipeline that only closes orders needs no broker."""
+
+    name = "none"
+
+    def price(self, *, symbol: str, exchange: str) -> float | None:
+        return None
+
+    def execute(self, order: Order) -> Execution:
+        raise Unavailable("no broker: this pipeline only closes abandoned orders")
 
 
 @dataclass(frozen=True)
@@ -341,7 +355,17 @@ class InstanceService:
             return self.repository.get(instance.instance_id)  # its process recorded its own end first
         if code is not None:
             log.error("instance %s failed: %s", instance.instance_id, message)
+        self._abandon_unsettled(ended)
         return ended
+
+    def _abandon_unsettled(self, instance: StrategyInstance) -> None:
+        """Close the orders its process left unsettled (it is gone: no settlement can come now)."""
+        pipeline = OrderPipeline(store=self.store, broker=_NoBroker())
+        closed = pipeline.abandon_unsettled(
+            strategy_id=instance.strategy_name, instance_id=instance.instance_id
+        )
+        if closed:
+            log.warning("closed %d unsettled orders of instance %s", len(closed), instance.instance_id)
 
     def _last_lines(self, instance: StrategyInstance) -> list[LogLine]:
         try:
