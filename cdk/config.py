@@ -55,7 +55,9 @@ class EnvironmentConfig:
     mlflow_cpu: int
     mlflow_memory_mib: int
     custom_domain: str | None = None
-    """API custom domain, not wired yet (issue 10 leaves it for a later step)."""
+    """The HTTP API's custom domain (e.g. `api.tradai.example.com`), optional; needs the certificate."""
+    custom_domain_certificate_arn: str | None = None
+    """An ACM certificate for `custom_domain`, in the stack's region (regional endpoint)."""
 
     @property
     def env(self) -> Environment:
@@ -87,7 +89,8 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
             placeholder account.
 
     Raises:
-        ValueError: The environment is not defined in cdk.json, or prod allows any CORS origin.
+        ValueError: The environment is not defined in cdk.json, prod allows any CORS origin, or a
+            custom domain has no certificate.
     """
     name = str(context.get(CONTEXT_ENVIRONMENT) or DEFAULT_ENVIRONMENT)
     environments: Mapping[str, Mapping[str, Any]] = context.get(CONTEXT_ENVIRONMENTS) or {}
@@ -117,9 +120,12 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
         mlflow_cpu=int(raw["mlflow_cpu"]),
         mlflow_memory_mib=int(raw["mlflow_memory_mib"]),
         custom_domain=raw.get("custom_domain") or None,
+        custom_domain_certificate_arn=raw.get("custom_domain_certificate_arn") or None,
     )
     if config.log_retention_days not in _RETENTION:
         raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION)}")
+    if config.custom_domain and not config.custom_domain_certificate_arn:
+        raise ValueError(f"custom_domain {config.custom_domain!r} needs custom_domain_certificate_arn (ACM)")
     if config.is_production and "*" in config.cors_origins:
         raise ValueError("prod must list explicit CORS origins (seed 001: only dev allows '*')")
     return config

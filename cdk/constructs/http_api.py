@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
@@ -83,6 +84,18 @@ class HttpApi(Construct):
         self._cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=access_logs.log_group_arn, format=json.dumps(_ACCESS_LOG_FORMAT)
         )
+        self.domain: apigwv2.DomainName | None = None
+        if config.custom_domain and config.custom_domain_certificate_arn:
+            self.domain = apigwv2.DomainName(
+                self,
+                "Domain",
+                domain_name=config.custom_domain,
+                certificate=acm.Certificate.from_certificate_arn(
+                    self, "Certificate", config.custom_domain_certificate_arn
+                ),
+                security_policy=apigwv2.SecurityPolicy.TLS_1_2,
+            )
+            apigwv2.ApiMapping(self, "Mapping", api=self.api, domain_name=self.domain, stage=self.stage)
         self._integrations: dict[str, HttpLambdaIntegration] = {}
         self._route_settings: dict[str, dict[str, int]] = {}
 

@@ -113,6 +113,14 @@ class EdgeStack(Stack):
                 "api_gateway_endpoint": self.http.url,
                 "api_gateway_id": self.http.api.api_id,
                 "websocket_endpoint": self.websocket.url,
+                **(
+                    {
+                        "api_custom_domain": self.http.domain.name,
+                        "api_custom_domain_target": self.http.domain.regional_domain_name,
+                    }
+                    if self.http.domain
+                    else {}
+                ),
                 "websocket_api_id": self.websocket.api.api_id,
                 **{
                     f"{name}_function_name": fn.function.function_name

@@ -132,3 +132,14 @@ def test_given_changed_requirements_when_preparing_then_a_new_folder_is_installe
     # Then
     assert second != first
     assert len(calls) == 2
+
+
+def test_given_custom_domain_without_certificate_when_loading_then_it_is_refused(
+    context: dict[str, Any],
+) -> None:
+    # Given
+    context["environments"]["staging"]["custom_domain"] = "api.staging.tradai.example.com"
+
+    # When / Then
+    with pytest.raises(ValueError, match="custom_domain_certificate_arn"):
+        load_config(context | {"env": "staging"})

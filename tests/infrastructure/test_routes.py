@@ -303,3 +303,42 @@ def test_given_synthesized_app_when_any_role_has_ecs_task_actions_then_it_is_an_
     # Then: the state machine (RunTask .sync) and the instances routes, nobody else
     allowed = ("InstancesRole", "BacktestStateMachineRole")
     assert all(holder.startswith(allowed) for holder in holders), holders
+
+
+# --- optional custom domain --------------------------------------------------------------------
+
+
+def test_given_custom_domain_when_configured_then_the_http_api_is_mapped_on_it_with_tls12() -> None:
+    # Given: staging with a domain and its ACM certificate
+    from cdk.config import load_config
+    from cdk.constructs.http_api import HttpApi
+
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    context["environments"]["staging"] |= {
+        "custom_domain": "api.staging.tradai.example.com",
+        "custom_domain_certificate_arn": "arn:aws:acm:eu-central-1:111122223333:certificate/abc",
+    }
+    config = load_config(context | {"env": "staging"}, default_account="111122223333")
+    stack = Stack(App(), "Probe", env=config.env)
+
+    # When
+    api = HttpApi(stack, "Http", config=config, issuer="https://issuer", audiences=["client"])
+    template = assertions.Template.from_stack(stack)
+
+    # Then
+    assert api.domain is not None
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::DomainName",
+        {
+            "DomainName": "api.staging.tradai.example.com",
+            "DomainNameConfigurations": [
+                assertions.Match.object_like(
+                    {
+                        "CertificateArn": "arn:aws:acm:eu-central-1:111122223333:certificate/abc",
+                        "SecurityPolicy": "TLS_1_2",
+                    }
+                )
+            ],
+        },
+    )
+    template.resource_count_is("AWS::ApiGatewayV2::ApiMapping", 1)
