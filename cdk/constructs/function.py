@@ -90,7 +90,14 @@ class TradaiFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS,
+            # The handlers' Powertools Tracer sends segments only when active tracing is on.
+            tracing=lambda_.Tracing.ACTIVE,
             environment={"POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME, **environment},
+        )
+        acknowledge(
+            self.role,
+            "IAM5[Resource::*]",
+            "xray:PutTraceSegments and PutTelemetryRecords (active tracing) support no resource scoping.",
         )
         acknowledge(
             self.function,

@@ -256,6 +256,7 @@ def test_given_functions_when_synthesized_then_python312_arm64_snapstart_behind_
         assert properties["Runtime"] == "python3.12"
         assert properties["Architectures"] == ["arm64"]
         assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert properties["TracingConfig"] == {"Mode": "Active"}
         assert properties["Handler"] == "handler.lambda_handler"
         assert len(properties["Layers"]) == 1
         environment = properties["Environment"]["Variables"]
@@ -285,7 +286,14 @@ def test_given_health_function_when_synthesized_then_its_role_can_only_log_get_i
     actions = _role_actions(dev, "compute", "HealthRole")
 
     # Then
-    assert actions == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "s3:ListBucket"}
+    assert actions == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "dynamodb:GetItem",
+        "s3:ListBucket",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
 
 
 def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_read_and_execution_actions(
@@ -306,6 +314,8 @@ def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_
         "s3:GetObject",
         "states:StartExecution",
         "states:StopExecution",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
     }
 
 
