@@ -19,7 +19,7 @@ from cdk.nag import acknowledge
 class TaskSpec:
     """What differs between the worker's task definitions: family and size.
 
-    The image's entrypoint is `tradai worker`; RunTask gives each task its command (`backtest
+    The image has no entry point; RunTask gives each task its whole command (`tradai worker backtest
     --job-id <id> --chunk <n>`, or an instance's), so the definitions set none.
     """
 
