@@ -104,10 +104,11 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         routes=(f"{API_PREFIX}/catalog",),
     ),
     "models": FunctionEntry(
-        description="/api/v1/models and strategy stage/promote: the model registry (MLflow)",
+        description="/api/v1/models, /mlflow/models, strategy stage/promote: the model registry (MLflow)",
         access=_READS | {_A.ITEMS_WRITE, _A.BACKTEST_EXECUTIONS},
         routes=(
             f"{API_PREFIX}/models",
+            f"GET {API_PREFIX}/mlflow/models/{{name}}",
             f"POST {API_PREFIX}/strategies/{{strategy_id}}/stage",
             f"POST {API_PREFIX}/strategies/{{strategy_id}}/promote",
         ),

@@ -27,6 +27,7 @@ LIFECYCLE_ROUTERS = [
     configs.router,
     promotions.router,
     models.router,
+    models.mlflow_router,
     ab_tests.router,
     catalog.router,
 ]

@@ -267,3 +267,23 @@ def test_given_no_registry_configured_when_models_read_then_503_in_error_shape(
     response = client.get("/api/v1/models")
     assert response.status_code == 503
     assert response.json()["code"] == "REGISTRY_UNAVAILABLE"
+
+
+def test_given_model_when_read_in_mlflow_shape_then_aliases_versions_and_tags(
+    client: TestClient, staged: Callable[..., dict[str, Any]]
+) -> None:
+    # Given
+    staged("1.0.0")
+    promote(client, "1.0.0")
+
+    # When
+    response = client.get("/api/v1/mlflow/models/sma_cross")
+    missing = client.get("/api/v1/mlflow/models/nope")
+
+    # Then: MLflow's `registered-models/get` body
+    model = response.json()["registered_model"]
+    assert model["aliases"] == [{"alias": "champion", "version": "1"}]
+    (version,) = model["latest_versions"]
+    assert {"key": "strategy_version", "value": "1.0.0"} in version["tags"]
+    assert version["aliases"] == ["champion"]
+    assert (missing.status_code, missing.json()["code"]) == (404, "MODEL_NOT_FOUND")

@@ -48,6 +48,7 @@ ROUTERS = [
     budget.router,
     promotions.router,
     models.router,
+    models.mlflow_router,
     ab_tests.router,
     catalog.router,
 ]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
+from tradai.api.routers.strategies import Filters, Limit, Offset
 from tradai.api.schemas.catalog import (
     BacktestPointPublic,
     CatalogEntry,
@@ -23,7 +24,6 @@ from tradai.api.schemas.catalog import (
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.strategies import VERSION_PATTERN, MetricsPublic
 from tradai.domain.errors import Unavailable
-from tradai.domain.strategy_versions import Stage
 from tradai.services import catalog, strategies
 from tradai.services.strategies import StrategyFilters
 
@@ -38,18 +38,12 @@ NOT_FOUND = error_doc(404, "No such strategy (or version)")
 def list_catalog(
     container: ContainerDep,
     _: Viewer,
-    stage: Stage | None = None,
-    exchange: Annotated[str | None, Query(max_length=40)] = None,
-    timeframe: Annotated[str | None, Query(max_length=10)] = None,
-    search: Annotated[str | None, Query(max_length=100, description="In name or description")] = None,
-    min_sharpe: Annotated[float | None, Query(ge=-1e6, le=1e6)] = None,
-    max_drawdown: Annotated[float | None, Query(ge=0, le=1, description="As a fraction (0.2 = 20%)")] = None,
+    filters: Filters,
     sort_by: Literal["score", "name", "sharpe", "return", "trades"] = "score",
     sort_order: Literal["asc", "desc"] = "desc",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> CatalogList:
-    filters = StrategyFilters(stage, exchange, timeframe, search, min_sharpe, max_drawdown)
     listed = strategies.list_versions(store=container.store, filters=filters)
     ordered = catalog.ordered(catalog.rank(listed), sort_by, sort_order)
     return CatalogList(
@@ -64,8 +58,8 @@ def list_catalog(
 def get_leaderboard(
     container: ContainerDep,
     _: Viewer,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 10,
+    offset: Offset = 0,
 ) -> Leaderboard:
     listed = strategies.list_versions(store=container.store, filters=StrategyFilters())
     board = catalog.leaderboard(catalog.rank(listed))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from tradai.api.auth import Admin, Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.schemas.common import error_doc
+from tradai.api.schemas.mlflow import MlflowRegisteredModelResponse
 from tradai.api.schemas.models import (
     ModelList,
     ModelPublic,
@@ -23,6 +24,9 @@ from tradai.domain.clock import utc_now
 from tradai.services import models, promotion
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
+mlflow_router = APIRouter(prefix="/api/v1/mlflow", tags=["models"])
+"""MLflow's registry shapes under the API (seed 000 lists `/api/v1/mlflow/models/{name}`): the
+registry's REST API through the authenticated API, whatever the ALB does with `/mlflow` (bug B7)."""
 
 ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="A model (strategy) name")]
 NOT_FOUND = error_doc(404, "No such model")
@@ -76,3 +80,14 @@ def rollback(
         now=utc_now(),
     )
     return RollbackResult(**vars(result))
+
+
+@mlflow_router.get(
+    "/models/{name}",
+    response_model=MlflowRegisteredModelResponse,
+    summary="A registered model in MLflow's own REST shape, with every version",
+    responses=NOT_FOUND,
+)
+def get_mlflow_model(container: ContainerDep, _: Viewer, name: ModelName) -> MlflowRegisteredModelResponse:
+    registry = models.require_registry(container.registry)
+    return MlflowRegisteredModelResponse.of(registry.get_model(name), registry.list_versions(name))

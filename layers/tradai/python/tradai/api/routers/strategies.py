@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
@@ -32,10 +32,7 @@ StrategyName = Annotated[str, Path(max_length=100, description="A strategy name"
 NOT_FOUND = error_doc(404, "No such strategy")
 
 
-@router.get("", response_model=StrategyList, summary="List strategy versions with their latest metrics")
-def list_strategies(
-    container: ContainerDep,
-    _: Viewer,
+def strategy_filters(
     stage: Stage | None = None,
     exchange: Annotated[str | None, Query(max_length=40)] = None,
     timeframe: Annotated[str | None, Query(max_length=10)] = None,
@@ -44,12 +41,26 @@ def list_strategies(
     max_drawdown: Annotated[
         float | None, Query(ge=0, le=1, description="Deepest drawdown allowed, as a fraction (0.2 = 20%)")
     ] = None,
+) -> StrategyFilters:
+    """The filters of the strategies list, shared with the catalog's."""
+    return StrategyFilters(stage, exchange, timeframe, search, min_sharpe, max_drawdown)
+
+
+Filters = Annotated[StrategyFilters, Depends(strategy_filters)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("", response_model=StrategyList, summary="List strategy versions with their latest metrics")
+def list_strategies(
+    container: ContainerDep,
+    _: Viewer,
+    filters: Filters,
     sort_by: Literal["name", "sharpe", "return", "trades"] = "name",
     sort_order: Literal["asc", "desc"] = "asc",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> StrategyList:
-    filters = StrategyFilters(stage, exchange, timeframe, search, min_sharpe, max_drawdown)
     listed = strategies.list_versions(
         store=container.store, filters=filters, sort_by=sort_by, sort_order=sort_order
     )
