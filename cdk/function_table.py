@@ -70,7 +70,8 @@ FUNCTIONS: dict[str, FunctionEntry] = {
     ),
     "data": FunctionEntry(
         description="/api/v1/data: symbols, freshness and sync of market data",
-        access=frozenset({_A.MARKET_DATA_READ, _A.MARKET_DATA_WRITE}),
+        # Items: the status and cancel routes of sync jobs (GET/POST /data/sync/{id}).
+        access=_JOB_ITEMS | {_A.MARKET_DATA_READ, _A.MARKET_DATA_WRITE},
         routes=(f"{API_PREFIX}/data",),
         memory_mb=1024,
     ),

@@ -123,9 +123,12 @@ class ComputeStack(Stack):
             ),
             image=worker_image,
             environment=task_environment,
-            # Progress and results go to the job item, bars come from ArcticDB's bucket, result files
-            # go to the artifacts bucket.
-            statements=task_grants.statements(job_items | {Access.ARTIFACTS_WRITE}),
+            # Progress and results go to the job item (chunk progress is summed over a query of the
+            # job's partition), bars come from ArcticDB's bucket, the chunk's plan is read from and its
+            # result files go to the artifacts bucket.
+            statements=task_grants.statements(
+                job_items | {Access.QUERY_TABLE, Access.ARTIFACTS_READ, Access.ARTIFACTS_WRITE}
+            ),
         )
         self.instance_task = WorkerTask(
             self,

@@ -109,10 +109,11 @@ def test_given_worker_task_roles_when_synthesized_then_each_holds_only_what_its_
     backtest = _role_actions(dev, "BacktestTaskTaskRole")
     instance = _role_actions(dev, "InstanceTaskTaskRole")
 
-    # Then: items, bars read, results written; only an instance reads the exchange keys
+    # Then: items, bars read, results written; a chunk also queries its job's partition (progress)
+    # and reads its plan; only an instance reads the exchange keys
     items = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
     bars = {"s3:ListBucket", "s3:GetObject"}
-    assert backtest == items | bars | {"s3:PutObject"}
+    assert backtest == items | bars | {"s3:PutObject", "dynamodb:Query"}
     assert instance == items | bars | {"secretsmanager:GetSecretValue"}
 
 
