@@ -157,11 +157,19 @@ def _step_functions_executor(settings: Settings) -> JobExecutor | None:
 
     return StepFunctionsJobExecutor(
         state_machine_arn=settings.backtest_state_machine_arn,
-        client_factory=_boto3_client(settings, "stepfunctions"),
+        # One more attempt than other clients: a throttled start would otherwise fail the job.
+        client_factory=_boto3_client(settings, "stepfunctions", attempts=START_EXECUTION_ATTEMPTS),
     )
 
 
-def _boto3_client(settings: Settings, service: str, *, endpoint_url: str | None = None) -> Callable[[], Any]:
+START_EXECUTION_ATTEMPTS = 5
+"""StartExecution tries in all; botocore's standard mode waits up to 1, 2, 4 and 8 s between them
+(full jitter), within the API function's 25 s."""
+
+
+def _boto3_client(
+    settings: Settings, service: str, *, endpoint_url: str | None = None, attempts: int = 4
+) -> Callable[[], Any]:
     def build() -> Any:
         import boto3
         from botocore.config import Config
@@ -170,7 +178,11 @@ def _boto3_client(settings: Settings, service: str, *, endpoint_url: str | None 
             service,
             region_name=settings.aws_region,
             endpoint_url=endpoint_url or settings.aws_endpoint_url,
-            config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
+            config=Config(
+                connect_timeout=2,
+                read_timeout=5,
+                retries={"mode": "standard", "total_max_attempts": attempts},
+            ),
         )
 
     return build

@@ -114,6 +114,8 @@ class ProcessJobExecutor:
 
     def submit(self, job_id: str) -> None:
         with self._lock:
+            if job_id in self._pending or job_id in self._running:
+                return  # a replayed submission of a job already held: run it once
             self._pending.append(job_id)
         self._wake.set()
 

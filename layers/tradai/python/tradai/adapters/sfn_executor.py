@@ -20,6 +20,9 @@ from tradai.domain.errors import Unavailable
 log = logging.getLogger(__name__)
 
 _ALREADY_STARTED = "ExecutionAlreadyExists"
+_BUSY = {"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "ExecutionLimitExceeded"}
+"""Refusals that pass with time; botocore's standard retry mode has already backed off on them."""
+_BUSY_RETRY_AFTER_SECONDS = 5
 _NOTHING_TO_STOP = {"ExecutionDoesNotExist", "ExecutionNotFound"}
 
 
@@ -54,21 +57,30 @@ class StepFunctionsJobExecutor:
     def submit(self, job_id: str) -> None:
         """Start the job's execution; one already started (a retry) counts as started.
 
+        Throttling is retried by the client (botocore standard mode, exponential backoff with
+        jitter); what remains after the retries is raised.
+
         Raises:
-            Unavailable: Step Functions refused or could not be reached; the job stays QUEUED and a
-                retry of the same submission (same Idempotency-Key) starts it.
+            Unavailable: Step Functions refused (access denied, state machine missing, still
+                throttling) or could not be reached; `services.job_start` then marks the job FAILED.
         """
         try:
             self._client.get().start_execution(
                 stateMachineArn=self._state_machine_arn, name=job_id, input=json.dumps({"job_id": job_id})
             )
         except ClientError as exc:
-            if _code(exc) == _ALREADY_STARTED:
+            code = _code(exc)
+            if code == _ALREADY_STARTED:
                 log.info("execution for job %s already exists; not starting another", job_id)
                 return
-            raise Unavailable(f"could not start the backtest job {job_id}: {_code(exc)}") from exc
+            if code in _BUSY:
+                raise Unavailable(
+                    f"Step Functions is throttling StartExecution ({code}) after retries",
+                    retry_after_seconds=_BUSY_RETRY_AFTER_SECONDS,
+                ) from exc
+            raise Unavailable(f"Step Functions refused StartExecution: {code}: {_message(exc)}") from exc
         except BotoCoreError as exc:
-            raise Unavailable(f"could not reach Step Functions to start job {job_id}: {exc}") from exc
+            raise Unavailable(f"Step Functions could not be reached: {exc}") from exc
 
     def cancel(self, job_id: str) -> None:
         """Stop the job's execution (the job is already CANCELLED).
@@ -89,3 +101,7 @@ class StepFunctionsJobExecutor:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def _message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))

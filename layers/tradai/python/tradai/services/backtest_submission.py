@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, Unavailable
-from tradai.domain.jobs import BacktestJob
+from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.domain.store import ItemAbsent, Key, Put, Record
 from tradai.domain.strategies import UnknownStrategy
 from tradai.ports import DocumentStore, JobExecutor, MarketData, StrategyCatalog
 from tradai.services.job_repository import JobRepository
+from tradai.services.job_start import start_job
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -60,7 +61,8 @@ def submit_backtest(
 ) -> Submission:
     """Check a backtest request against the strategies and the stored data, then queue it.
 
-    A repeated `idempotency_key` (per owner, for 24 h) returns the job of the first call.
+    A repeated `idempotency_key` (per owner, for 24 h) returns the job of the first call (starting it
+    if it is still QUEUED). A job the executor cannot start is marked FAILED and its key released.
 
     Raises:
         InvalidDateRange: start is not before end.
@@ -68,13 +70,14 @@ def submit_backtest(
         InvalidStrategyParameters: a parameter value is invalid.
         NoMarketData: a symbol has no stored bars in the range.
         IdempotencyKeyReused: the key came with a different request.
+        JobNotStarted: the job was stored but could not be started; it is FAILED (HTTP 503).
     """
     jobs = JobRepository(store)
     request_hash = _fingerprint(spec)
     if idempotency_key:
         replay = _replay(store, jobs, owner, idempotency_key, request_hash)
         if replay is not None:
-            return Submission(replay, created=False)
+            return Submission(_restart(store, executor, replay, owner, idempotency_key, now), created=False)
     resolved = _validated(spec, catalog, bars)
     job = BacktestJob(
         job_id=new_id(),
@@ -107,8 +110,29 @@ def submit_backtest(
             raise
         return Submission(replay, created=False)
     if executor is not None:
-        executor.submit(job.job_id)
+        release = [_idempotency_key(owner, idempotency_key)] if idempotency_key else []
+        job = start_job(store=store, executor=executor, job=job, now=now, release=release)
     return Submission(job, created=True)
+
+
+def _restart(
+    store: DocumentStore,
+    executor: JobExecutor | None,
+    job: BacktestJob,
+    owner: str,
+    idempotency_key: str,
+    now: datetime,
+) -> BacktestJob:
+    """Submit a replayed job again while it is QUEUED: the first call may have died before starting it.
+
+    Starting is idempotent (the Step Functions execution is named by the job id; the local executor
+    ignores a job it already holds), so a job that did start is not run twice.
+    """
+    if executor is None or job.status is not JobStatus.QUEUED:
+        return job
+    return start_job(
+        store=store, executor=executor, job=job, now=now, release=[_idempotency_key(owner, idempotency_key)]
+    )
 
 
 def _validated(spec: BacktestSpec, catalog: StrategyCatalog, bars: MarketData | None) -> BacktestSpec:

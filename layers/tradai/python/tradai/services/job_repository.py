@@ -9,7 +9,7 @@ so a backtest list never shows them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +65,31 @@ def job_record(job: BacktestJob) -> Record:
             "gsi1": IndexKey(_LIST_PARTITIONS[job.kind], order),
             "gsi2": IndexKey(_status_partition(job.status, job.kind), order),
         },
+    )
+
+
+def transition_operation(
+    job: BacktestJob,
+    target: JobStatus,
+    *,
+    at: datetime,
+    changes: Mapping[str, Any] | None = None,
+    sources: Sequence[JobStatus] | None = None,
+) -> Update:
+    """The conditional write moving `job` to `target` (for use alone or in a transaction).
+
+    The condition is on the stored status, not on `job.status`: only a status that may become
+    `target` (and is among `sources`, when given) passes, so a stale copy cannot overwrite a
+    terminal state.
+    """
+    allowed = [
+        status.value for status in statuses_that_may_become(target) if sources is None or status in sources
+    ]
+    return Update(
+        job_key(job.job_id),
+        set={**(changes or {}), "status": target.value, "updated_at": at.isoformat()},
+        indexes={"gsi2": IndexKey(_status_partition(target, job.kind), _order_key(job))},
+        condition=Attr("status").is_in(allowed),
     )
 
 
@@ -124,18 +149,9 @@ class JobRepository:
             JobNotFound: no such job.
             InvalidTransition: the job's status does not allow the move (it is left untouched).
         """
-        allowed = [status.value for status in statuses_that_may_become(target)]
         current = self.get(job_id)
-        fields = {**(changes or {}), "status": target.value, "updated_at": at.isoformat()}
         try:
-            record = self._store.update(
-                Update(
-                    job_key(job_id),
-                    set=fields,
-                    indexes={"gsi2": IndexKey(_status_partition(target, current.kind), _order_key(current))},
-                    condition=Attr("status").is_in(allowed),
-                )
-            )
+            record = self._store.update(transition_operation(current, target, at=at, changes=changes))
         except NotFound as exc:
             raise JobNotFound(f"backtest job {job_id} not found") from exc
         except ConditionFailed as exc:

@@ -21,6 +21,7 @@ from tradai.domain.errors import Unavailable
 from tradai.domain.jobs import BacktestJob, JobKind
 from tradai.ports import DocumentStore, Exchange, JobExecutor, MarketData
 from tradai.services.job_repository import JobRepository
+from tradai.services.job_start import start_job
 from tradai.services.job_worker import JobOutcome, JobReporter
 from tradai.services.market_data import SyncReport, SyncRequest, estimate_bars, sync_bars
 
@@ -86,7 +87,7 @@ def start_sync(
         message=f"Queued: about {estimated:,} bars to fetch",
     )
     JobRepository(store).create(job)
-    executor.submit(job.job_id)
+    job = start_job(store=store, executor=executor, job=job, now=now)
     return SyncStarted(estimated_bars=estimated, job=job)
 
 
