@@ -93,3 +93,16 @@ def test_given_values_when_sma_crosses_then_equals_crossings_of_two_smas(
     # Then: the fused pass is bit-for-bit the composition
     np.testing.assert_array_equal(up, ta.crossed_above(fast_line, slow_line))
     np.testing.assert_array_equal(down, ta.crossed_below(fast_line, slow_line))
+
+
+def test_given_two_lines_when_crosses_then_both_directions_equal_crossed_above_and_below() -> None:
+    # Given: lines that touch, cross and start with NaN
+    a = np.array([np.nan, 1.0, 2.0, 2.0, 1.0, 3.0, 3.0, 0.5])
+    b = np.array([np.nan, 1.5, 1.5, 2.0, 2.0, 2.0, 3.0, 3.0])
+
+    # When
+    up, down = ta.crosses(a, b)
+
+    # Then
+    np.testing.assert_array_equal(up, ta.crossed_above(a, b))
+    np.testing.assert_array_equal(down, ta.crossed_below(a, b))

@@ -154,6 +154,18 @@ def crossed_below(a: FloatArray, b: FloatArray) -> BoolArray:  # pragma: no cove
     return crossed_above(b, a)
 
 
+@njit(cache=True, nogil=True)
+def crosses(a: FloatArray, b: FloatArray) -> tuple[BoolArray, BoolArray]:  # pragma: no cover - compiled
+    """Return (crossed_above(a, b), crossed_below(a, b)) in one pass."""
+    n = a.shape[0]
+    up = np.zeros(n, dtype=np.bool_)
+    down = np.zeros(n, dtype=np.bool_)
+    for i in range(1, n):
+        up[i] = a[i] > b[i] and a[i - 1] <= b[i - 1]
+        down[i] = b[i] > a[i] and b[i - 1] <= a[i - 1]
+    return up, down
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _running_sum(values: FloatArray, period: int, i: int, total: float) -> float:  # pragma: no cover
     """Return the sum of the `period` values ending at `i`, from the sum ending at i - 1.

@@ -141,8 +141,13 @@ class SignalMatrix:
     tags: tuple[str, ...]
 
 
-def signal_matrix(market: Market, strategy: Strategy, form: str = "auto") -> SignalMatrix:
+def signal_matrix(
+    market: Market, strategy: Strategy, form: str = "auto", *, annotations: bool = True
+) -> SignalMatrix:
     """Run the strategy on each symbol and stack its checked signals.
+
+    Without `annotations`, tags and confidence are left out (sweeps: no metric reads them, and
+    coding a million tags costs more than the run).
 
     Raises:
         StrategyError: the strategy failed on some symbol.
@@ -160,7 +165,7 @@ def signal_matrix(market: Market, strategy: Strategy, form: str = "auto") -> Sig
         convert: Callable[[npt.NDArray[Any]], npt.NDArray[Any]],
     ) -> npt.NDArray[Any]:
         """Stack an optional column; when no symbol has it, a zero-memory broadcast of `fill`."""
-        columns = [getter(sig) for sig in per_symbol]
+        columns = [getter(sig) if annotations else None for sig in per_symbol]
         if all(column is None for column in columns):
             return np.broadcast_to(fill, (len(per_symbol), n))
         return stack(

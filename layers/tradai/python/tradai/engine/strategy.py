@@ -8,21 +8,23 @@ turns any failure of user code into a `StrategyError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from tradai.domain.errors import InvalidParameter, StrategyError
+from tradai.engine.memo import IndicatorMemo
 from tradai.engine.parameters import Parameter
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 INTERFACE_VERSION = 1
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,27 @@ class BarArrays:
     low: FloatArray
     close: FloatArray
     volume: FloatArray
+    memo: IndicatorMemo | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def __len__(self) -> int:
         return len(self.close)
+
+    def indicator(self, function: Callable[..., T], *args: Any) -> T:
+        """Return `function(*args)`, where an argument naming a bar column ("close", ...) stands for it.
+
+        Strategies compute indicators through this so that a sweep, which runs many parameter sets
+        on the same bars, computes each distinct one once (an SMA per window, not per set). Other
+        arguments must be hashable. Don't change the returned array in place: other sets share it.
+        """
+        values = tuple(getattr(self, a) if isinstance(a, str) and a in _FIELDS else a for a in args)
+        if self.memo is None:
+            return function(*values)
+        result: T = self.memo.get((function, args), lambda: function(*values))
+        return result
+
+    def shared(self) -> BarArrays:
+        """Return these bars with a fresh indicator cache (what a sweep gives its runs)."""
+        return replace(self, memo=IndicatorMemo())
 
     def to_frame(self) -> pd.DataFrame:
         """Return the bars as the DataFrame form receives them: OHLCV columns, UTC timestamp index."""

@@ -6,7 +6,7 @@ import itertools
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +158,10 @@ def sweep(
     if not instances:
         raise InvalidParameter(f"no valid parameter set among {len(candidates)} tried")
 
+    shared = replace(market, arrays={symbol: bars.shared() for symbol, bars in market.arrays.items()})
+
     def evaluate(instance: Strategy) -> dict[str, Any]:
-        run = simulate(market, signal_matrix(market, instance), cls, config)
+        run = simulate(shared, signal_matrix(shared, instance, annotations=False), cls, config)
         return {**instance.params, **compute_metrics(run, breakdowns=False)}
 
     rows: list[dict[str, Any]] = []

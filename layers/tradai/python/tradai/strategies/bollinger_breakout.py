@@ -26,7 +26,11 @@ class BollingerBreakout(Strategy):
 
     def signals(self, bars: BarArrays) -> Signals:
         """Enter on a close crossing out of the bands; exit on crossing back over the middle."""
-        middle, upper, lower = ta.bollinger(bars.close, self.params["period"], self.params["width"])
+        period = self.params["period"]
+        # ta.bollinger's bands, from a middle and deviation shared by every width a sweep tries
+        middle = bars.indicator(ta.sma, "close", period)
+        spread = bars.indicator(ta.rolling_std, "close", period) * self.params["width"]
+        upper, lower = middle + spread, middle - spread
         short = bool(self.params["allow_short"])
         return Signals(
             enter_long=ta.crossed_above(bars.close, upper),

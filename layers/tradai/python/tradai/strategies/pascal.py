@@ -41,9 +41,10 @@ class PascalStrategy(Strategy):
         """Return trend-pullback entries and trend-break or exhaustion exits, both directions."""
         p = self.params
         close = bars.close
-        fast, slow = ta.ema(close, p["ema_fast"]), ta.ema(close, p["ema_slow"])
-        momentum = ta.rsi(close, p["rsi_period"])
-        lively = ta.atr(bars.high, bars.low, close, p["atr_period"]) >= p["min_atr_pct"] * close
+        fast = bars.indicator(ta.ema, "close", p["ema_fast"])
+        slow = bars.indicator(ta.ema, "close", p["ema_slow"])
+        momentum = bars.indicator(ta.rsi, "close", p["rsi_period"])
+        lively = bars.indicator(ta.atr, "high", "low", "close", p["atr_period"]) >= p["min_atr_pct"] * close
         up, down = fast > slow, fast < slow
         long_entry = up & lively & ta.crossed_above(close, fast) & (momentum > 50.0)
         short_entry = down & lively & ta.crossed_below(close, fast) & (momentum < 50.0)

@@ -38,7 +38,7 @@ class RsiReversion(Strategy):
 
     def signals(self, bars: BarArrays) -> Signals:
         """Enter as RSI crosses back over a band; exit at the opposite band."""
-        value = ta.rsi(bars.close, self.params["period"])
+        value = bars.indicator(ta.rsi, "close", self.params["period"])
         low = np.full(len(bars), float(self.params["oversold"]))
         high = np.full(len(bars), float(self.params["overbought"]))
         short = bool(self.params["allow_short"])

@@ -38,8 +38,13 @@ class SmaCross(Strategy):
         return int(self.params["slow"])
 
     def signals(self, bars: BarArrays) -> Signals:
-        """Return crossover signals from numba SMAs (one fused pass, no intermediate arrays)."""
-        up, down = ta.sma_crosses(bars.close, self.params["fast"], self.params["slow"])
+        """Return crossover signals from numba SMAs."""
+        fast, slow = self.params["fast"], self.params["slow"]
+        if bars.memo is None:  # one run: both averages and their crossings in one pass
+            up, down = ta.sma_crosses(bars.close, fast, slow)
+        else:  # a sweep: each window's average is computed once and shared by the sets using it
+            averages = bars.indicator(ta.sma, "close", fast), bars.indicator(ta.sma, "close", slow)
+            up, down = ta.crosses(*averages)
         short = bool(self.params["allow_short"])
         return Signals(
             enter_long=up,
