@@ -96,6 +96,9 @@ MLFLOW_DB_STORAGE_GB = 20
 MLFLOW_DB_MAX_STORAGE_GB = 100
 MLFLOW_DB_ROTATION = Duration.days(30)
 DLQ_RETENTION = Duration.days(14)
+EXECUTION_EVENT_RETRY_ATTEMPTS = 8
+"""EventBridge redeliveries of an execution-ended event before it goes to the DLQ (backoff by EventBridge)."""
+EXECUTION_EVENT_MAX_AGE = Duration.hours(6)
 """SQS's maximum, so a failed stream batch can be inspected for two weeks."""
 
 # --- ECS: worker tasks and MLflow --------------------------------------------------------------

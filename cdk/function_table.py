@@ -23,6 +23,7 @@ class Access(Enum):
 
     ITEMS_READ = "dynamodb:GetItem on the table"
     ITEMS_WRITE = "dynamodb:PutItem, UpdateItem and ConditionCheckItem on the table"
+    ITEMS_UPDATE = "dynamodb:UpdateItem on the table (conditional status changes only, no new items)"
     ITEMS_DELETE = "dynamodb:DeleteItem on the table"
     QUERY_INDEXES = "dynamodb:Query on the named indexes"
     QUERY_TABLE = "dynamodb:Query on the table's own partitions"
@@ -135,6 +136,13 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         access=_JOB_ITEMS | {_A.ARTIFACTS_LIST, _A.ARTIFACTS_READ, _A.ARTIFACTS_WRITE},
         memory_mb=1024,
         timeout=Duration.seconds(240),
+    ),
+    "execution_status": FunctionEntry(
+        description="EventBridge: a backtest execution failed, timed out or was aborted: settle its job",
+        # The job's conditional terminal transition: read it, then one conditional UpdateItem.
+        access=frozenset({_A.ITEMS_READ, _A.ITEMS_UPDATE}),
+        memory_mb=256,
+        timeout=Duration.seconds(30),
     ),
     "ws_ticket": FunctionEntry(
         description="POST /api/v1/ws/ticket: a single-use WebSocket ticket",

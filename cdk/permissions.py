@@ -79,6 +79,8 @@ class AccessGrants:
             return [
                 table_items(table, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
             ]
+        if kind is Access.ITEMS_UPDATE:
+            return [table_items(table, "dynamodb:UpdateItem")]
         if kind is Access.ITEMS_DELETE:
             return [table_items(table, "dynamodb:DeleteItem")]
         if kind is Access.QUERY_INDEXES:

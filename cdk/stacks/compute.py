@@ -26,6 +26,7 @@ from cdk.constants import (
 )
 from cdk.constructs.backtest_state_machine import BacktestStateMachine
 from cdk.constructs.cluster import TaskCluster
+from cdk.constructs.execution_events import ExecutionEndedRule
 from cdk.constructs.function import build_functions
 from cdk.constructs.lambda_layer import SharedLayer
 from cdk.constructs.load_balancer import InternalLoadBalancer
@@ -222,6 +223,15 @@ class ComputeStack(Stack):
             environment=self.function_environment,
             grants=grants,
         )
+        self.execution_events: ExecutionEndedRule | None = None
+        if self.state_machine is not None and "execution_status" in self.functions:
+            self.execution_events = ExecutionEndedRule(
+                self,
+                "ExecutionEnded",
+                config=config,
+                state_machine=self.state_machine,
+                handler=self.functions["execution_status"].alias,
+            )
 
         self.load_balancer = InternalLoadBalancer(
             self,

@@ -104,7 +104,14 @@ class EdgeStack(Stack):
             topic=foundation.alarms.topic,
             api=self.http.api,
             functions={name: fn.function for name, fn in functions.items()},
-            dead_letter_queues={"stream": foundation.stream_dlq.queue},
+            dead_letter_queues={
+                "stream": foundation.stream_dlq.queue,
+                **(
+                    {"executionEvents": compute.execution_events.dead_letter_queue}
+                    if compute.execution_events
+                    else {}
+                ),
+            },
             state_machines={"backtests": compute.state_machine} if compute.state_machine else {},
         )
         add_outputs(

@@ -448,9 +448,10 @@ def test_given_monitoring_when_synthesized_then_every_alarm_notifies_the_alarm_t
     # When
     alarms = [a["Properties"] for a in dev.resources("edge", "AWS::CloudWatch::Alarm").values()]
 
-    # Then: API 5xx, errors and throttles of each function, DLQ depth
+    # Then: API 5xx, errors and throttles of each function, the depth of the two DLQs (stream,
+    # execution events), backtest executions failed and timed out
     functions = deployed_functions(websocket=False) + deployed_functions(websocket=True)
-    assert len(alarms) == 1 + 2 * len(functions) + 1 + 2  # + backtest executions failed, timed out
+    assert len(alarms) == 1 + 2 * len(functions) + 2 + 2
     for alarm in alarms:
         ((action,),) = [alarm["AlarmActions"]]
         assert "tradai-foundation-dev:ExportsOutputRefAlarmsTopic" in action["Fn::ImportValue"]

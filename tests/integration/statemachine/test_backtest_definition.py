@@ -9,6 +9,7 @@ against the same table layout the store adapter writes, and the job is read back
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -202,6 +203,37 @@ def test_given_the_definition_then_every_task_has_a_timeout_and_every_failure_is
     for name in ("MarkRunning", "Plan", "RunChunks", "Aggregate"):
         assert any("States.ALL" in catch["ErrorEquals"] for catch in states[name]["Catch"]), name
     assert states["RunChunks"]["MaxConcurrency"] > 0
+
+
+def test_given_largest_plan_when_every_chunk_hangs_then_chunk_timeouts_fire_before_the_executions() -> None:
+    # Given: every chunk of the largest plan hangs until its own timeout (a stuck Fargate task)
+    states = substituted(sample_values(TABLE))["States"]
+    chunk = states["RunChunks"]["ItemProcessor"]["States"]["RunChunk"]
+    waves = math.ceil(max_chunks_allowed() / states["RunChunks"]["MaxConcurrency"])
+    around = sum(
+        states[name]["TimeoutSeconds"] for name in ("MarkRunning", "Plan", "Aggregate", "MarkFailed")
+    )
+
+    # Then: the state-level timeout (caught, MarkFailed with the cause) is what ends it, inside the
+    # machine, and not the execution's own timeout (which only the EventBridge rule sees)
+    assert chunk["Resource"] == "arn:aws:states:::ecs:runTask.sync"
+    assert waves * chunk["TimeoutSeconds"] + around < states_timeout(), "lower the chunk cap or timeout"
+    assert "States.Timeout" not in json.dumps(chunk.get("Retry", []))  # a hung chunk is not run again
+
+
+def max_chunks_allowed() -> int:
+    from annotated_types import Le
+
+    from tradai.settings import Settings
+
+    [cap] = [
+        rule.le for rule in Settings.model_fields["backtest_max_chunks"].metadata if isinstance(rule, Le)
+    ]
+    return int(cap)
+
+
+def states_timeout() -> int:
+    return int(substituted(sample_values(TABLE))["TimeoutSeconds"])
 
 
 def test_given_the_chunk_task_then_it_runs_the_workers_whole_backtest_command() -> None:

@@ -1,23 +1,31 @@
-"""The backtest state machine's Lambda steps: plan a job's chunks; merge them and complete the job.
+"""The backtest state machine's Lambda steps: plan a job's chunks; merge them and complete the job;
+and settle a job whose execution ended where the definition's Catch could not see it.
 
-`functions/backtest_plan` and `functions/backtest_aggregate` are one line each around these. Both
-stay free of the engine and pandas (the chunks did the computing), so they run on the light layer.
+`functions/backtest_plan`, `functions/backtest_aggregate` and `functions/execution_status` are one
+line each around these. They stay free of the engine and pandas (the chunks did the computing), so
+they run on the light layer.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tradai.bootstrap import Container, build_container
-from tradai.domain.jobs import JobStatus
+from tradai.domain.clock import utc_now
+from tradai.domain.jobs import InvalidTransition, JobNotFound, JobStatus
 from tradai.lambda_events import metrics
 from tradai.services.backtest_chunks import merge, plan_job
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_worker import JobReporter
 from tradai.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -53,3 +61,76 @@ def aggregate(event: dict[str, Any]) -> dict[str, Any]:
         if JobReporter(job_id=job.job_id, jobs=jobs, events=None).complete(outcome) is not None:
             metrics().add_metric(name="BacktestsCompleted", unit=MetricUnit.Count, value=1)
     return {"job_id": job.job_id, "status": jobs.get(job.job_id).status.value}
+
+
+_MAX_REASON_CHARS = 1000
+"""A Step Functions cause can be 32 KB (a stack trace); the job keeps its start."""
+
+_ENDINGS = {
+    # execution status -> (job status, error code); ABORTED is a stop from outside the API
+    "FAILED": (JobStatus.FAILED, "EXECUTION_FAILED"),
+    "TIMED_OUT": (JobStatus.FAILED, "EXECUTION_TIMED_OUT"),
+    "ABORTED": (JobStatus.CANCELLED, None),
+}
+
+
+def execution_ended(event: dict[str, Any]) -> dict[str, Any]:
+    """EventBridge "Step Functions Execution Status Change" (FAILED, TIMED_OUT, ABORTED) of a backtest.
+
+    The definition's Catch marks the job FAILED for failures inside the machine; an execution that
+    timed out as a whole, was stopped from the console or whose `MarkFailed` itself failed ends
+    without it and would leave the job RUNNING forever. Here the job makes the conditional terminal
+    transition from QUEUED or RUNNING: a job already COMPLETED, FAILED or CANCELLED (the API's
+    cancel stops its execution too) is left as it is, so a redelivered event changes nothing.
+
+    Returns:
+        `{"job_id", "status"}`: the job's status afterwards (None when no such job exists).
+    """
+    detail = event.get("detail") or {}
+    job_id = _job_id(detail)
+    ending = _ENDINGS.get(str(detail.get("status")))
+    jobs = JobRepository(_container().store)
+    if job_id is None or ending is None:
+        log.warning("ignoring execution event without a job or of status %s", detail.get("status"))
+        return {"job_id": job_id, "status": None}
+    target, code = ending
+    at = _event_time(event)
+    reason = _reason(detail)
+    changes: dict[str, Any] = {"message": reason, "completed_at": at.isoformat()}
+    if code is not None:
+        changes["error"] = {"code": code, "message": reason}
+    try:
+        job = jobs.transition(job_id, target, at=at, changes=changes)
+    except JobNotFound:
+        log.warning("execution %s ended for an unknown job", detail.get("executionArn"))
+        return {"job_id": job_id, "status": None}
+    except InvalidTransition as already:
+        return {"job_id": job_id, "status": already.current.value if already.current else None}
+    log.warning("job %s marked %s: %s", job_id, target, reason)
+    metrics().add_metric(name="BacktestsEndedOutsideMachine", unit=MetricUnit.Count, value=1)
+    return {"job_id": job.job_id, "status": job.status.value}
+
+
+def _job_id(detail: dict[str, Any]) -> str | None:
+    """The job of an execution: its input's `job_id`, else the execution's name (the same id)."""
+    try:
+        job_id = json.loads(detail.get("input") or "{}").get("job_id")
+    except (ValueError, AttributeError):
+        job_id = None
+    name = job_id or detail.get("name")
+    return str(name) if name else None
+
+
+def _reason(detail: dict[str, Any]) -> str:
+    status = str(detail.get("status"))
+    what = {"TIMED_OUT": "timed out", "ABORTED": "was stopped outside the API"}.get(status, "failed")
+    error, cause = detail.get("error"), detail.get("cause")
+    explained = ": ".join(str(part) for part in (error, cause) if part)[:_MAX_REASON_CHARS]
+    return f"the backtest execution {what}" + (f" ({explained})" if explained else "")
+
+
+def _event_time(event: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return utc_now()

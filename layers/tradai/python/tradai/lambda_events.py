@@ -60,11 +60,13 @@ def instrumented(handler: LambdaHandler, *, correlation_id_path: str | None) -> 
     return decorated
 
 
-def event_handler(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> LambdaHandler:
-    """Wrap a plain event function (authorizers, WebSocket routes)."""
-    return instrumented(
-        lambda event, context: handle(event), correlation_id_path=correlation_paths.API_GATEWAY_REST
-    )
+def event_handler(
+    handle: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    correlation_id_path: str = correlation_paths.API_GATEWAY_REST,
+) -> LambdaHandler:
+    """Wrap a plain event function (authorizers, WebSocket routes, EventBridge events)."""
+    return instrumented(lambda event, context: handle(event), correlation_id_path=correlation_id_path)
 
 
 def step_handler(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> LambdaHandler:

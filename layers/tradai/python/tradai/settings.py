@@ -89,7 +89,11 @@ class Settings(BaseSettings):
         description="The backtest state machine (statemachines/backtest.asl.json); submitting starts it.",
     )
     backtest_max_chunks: int = Field(
-        default=40, ge=1, le=200, description="AWS: most Fargate tasks one sweep is split into."
+        default=40,
+        ge=1,
+        # 5 waves of the state machine's 10 concurrent 2 h chunks fit its 12 h execution timeout.
+        le=50,
+        description="AWS: most Fargate tasks one sweep is split into.",
     )
     backtest_min_sets_per_chunk: int = Field(
         default=50, ge=1, description="AWS: fewest parameter sets worth a Fargate task of their own."
