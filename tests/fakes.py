@@ -266,6 +266,9 @@ class FakeInstanceRunner:
 
         self.lines.setdefault(instance_id, []).append(LogLine(timestamp=at, level="INFO", message=message))
 
+    def states(self, instances: Any) -> dict[str, Any]:
+        return {instance.instance_id: self.state(instance) for instance in instances}
+
     def state(self, instance: Any) -> Any:
         from tradai.domain.instances import RunnerState
 

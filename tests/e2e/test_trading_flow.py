@@ -112,6 +112,9 @@ def test_given_demo_data_when_dry_run_replays_then_orders_flow_and_it_stops_at_t
     usdt = next(item for item in budget["budgets"] if item["currency"] == "USDT")
     assert usdt["allocated"] == 1000
     assert usdt["total_fees"] > 0
+    # entries use the whole capital, net of the slippage and fee buffer: the budget is never overspent
+    assert usdt["available"] >= 0
+    assert usdt["committed"] <= usdt["allocated"]
     assert usdt["realized_pnl"] == pytest.approx(sum(p["realized_pnl"] for p in closed), abs=1e-6)
     _, pnl = server.call("GET", "/api/v1/strategies/pnl")
     assert "sma_cross" in str(pnl)

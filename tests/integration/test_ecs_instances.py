@@ -147,3 +147,41 @@ def test_given_missing_cluster_when_launched_then_unavailable_naming_the_cluster
     # When / Then
     with pytest.raises(Unavailable, match="nope"):
         runner.launch(instance())
+
+
+class CountingEcs:
+    """The moto ECS client, counting DescribeTasks calls and the tasks each asked about."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.described: list[int] = []
+
+    def describe_tasks(self, **request: Any) -> Any:
+        self.described.append(len(request["tasks"]))
+        return self._client.describe_tasks(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_given_many_instances_when_states_read_then_one_describe_tasks_per_hundred(
+    aws: dict[str, Any],
+) -> None:
+    # Given three running tasks and one that was stopped
+    ecs = CountingEcs(aws["ecs"])
+    runner = EcsInstanceRunner(settings_for(aws["network"]), ecs=ecs, logs=aws["logs"])
+    instances = [
+        strategy_instance(
+            instance_id=f"00000000-0000-4000-8000-00000000000{n}", runtime_ref=runner.launch(instance())
+        )
+        for n in range(4)
+    ]
+    aws["ecs"].stop_task(cluster="tradai-test", task=instances[3].runtime_ref, reason="gone")
+
+    # When
+    states = runner.states(instances)
+
+    # Then: every state from a single DescribeTasks call
+    assert ecs.described == [4]
+    assert [states[item.instance_id].alive for item in instances] == [True, True, True, False]
+    assert "gone" in str(states[instances[3].instance_id].detail)

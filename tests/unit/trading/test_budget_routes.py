@@ -57,12 +57,12 @@ def test_given_open_position_when_cap_lowered_below_it_then_409_and_cap_kept(
 
     # When
     too_low = client.put(BUDGET, json={"allocated": 250})
-    just_enough = client.put(BUDGET, json={"allocated": 300})
+    just_enough = client.put(BUDGET, json={"allocated": 300.3})
 
     # Then
     assert (too_low.status_code, too_low.json()["code"]) == (409, "BUDGET_IN_USE")
     assert just_enough.status_code == 200
-    assert (just_enough.json()["allocated"], just_enough.json()["available"]) == (300, 0)
+    assert (just_enough.json()["allocated"], just_enough.json()["available"]) == (300.3, 0)
 
 
 def test_given_open_position_when_budget_deleted_then_409_until_closed(

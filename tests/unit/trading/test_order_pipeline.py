@@ -33,7 +33,7 @@ def test_given_budget_when_buy_then_filled_position_opened_and_capital_committed
     # When
     outcome = pipeline.submit(intent(Side.BUY, 2, price=100))
 
-    # Then
+    # Then: the position holds its entry cost and entry fee
     assert outcome.order.status is OrderStatus.FILLED
     assert [(fill.quantity, fill.price) for fill in outcome.fills] == [(2, 100)]
     assert outcome.order.fees == pytest.approx(0.2)
@@ -46,8 +46,8 @@ def test_given_budget_when_buy_then_filled_position_opened_and_capital_committed
         from_units(budget.available_units),
     ) == (
         0,
-        200,
-        800,
+        200.2,
+        799.8,
     )
     assert from_units(budget.total_fees_units) == pytest.approx(0.2)
 
@@ -123,7 +123,7 @@ def test_given_same_client_order_id_when_resubmitted_then_first_outcome_returned
 
     # Then
     assert again.order == first.order
-    assert from_units(pipeline.budgets.get("s1", "USDT").committed_units) == 100
+    assert from_units(pipeline.budgets.get("s1", "USDT").committed_units) == pytest.approx(100.1)
 
 
 def test_given_limit_not_reached_when_order_then_expired_and_reservation_released(
@@ -161,8 +161,8 @@ def test_given_slippage_and_partial_fills_when_buy_then_worse_price_in_parts(
 def test_given_long_when_sell_more_than_held_then_flips_short_and_reserves_only_the_new_exposure(
     pipeline: OrderPipeline,
 ) -> None:
-    # Given
-    pipeline.budgets.allocate("s1", "USDT", 150)
+    # Given: a long holding 100.1 (with its fee) of a 151 budget
+    pipeline.budgets.allocate("s1", "USDT", 151)
     pipeline.submit(intent(Side.BUY, 1, price=100))
 
     # When
@@ -172,7 +172,7 @@ def test_given_long_when_sell_more_than_held_then_flips_short_and_reserves_only_
     assert outcome.order.status is OrderStatus.FILLED
     opened, closed = outcome.positions
     assert (opened.side, opened.quantity, closed.status) == (PositionSide.SHORT, 0.5, PositionStatus.CLOSED)
-    assert from_units(pipeline.budgets.get("s1", "USDT").committed_units) == pytest.approx(50)
+    assert from_units(pipeline.budgets.get("s1", "USDT").committed_units) == pytest.approx(50.05)
 
 
 def test_given_failing_broker_when_order_then_rejected_and_reservation_released(
@@ -181,6 +181,7 @@ def test_given_failing_broker_when_order_then_rejected_and_reservation_released(
     # Given
     class BrokenBroker:
         name = "broken"
+        cost_buffer = 0.0
 
         def price(self, *, symbol: str, exchange: str) -> float | None:
             return None
@@ -199,7 +200,7 @@ def test_given_failing_broker_when_order_then_rejected_and_reservation_released(
     assert pipeline.budgets.get("s1", "USDT").reserved_units == 0
 
 
-def test_given_order_at_the_broker_then_it_is_submitted_with_its_notional_reserved(
+def test_given_order_at_the_broker_then_it_is_submitted_with_its_worst_case_cost_reserved(
     store: DocumentStore,
 ) -> None:
     # Given: a broker that looks at the ledger while it holds the order
@@ -218,8 +219,9 @@ def test_given_order_at_the_broker_then_it_is_submitted_with_its_notional_reserv
     # When
     pipeline.submit(intent(Side.BUY, 2, price=100))
 
-    # Then: reserved and SUBMITTED were written together, and released after the fill
-    assert seen == [("SUBMITTED", 200, 200)]
+    # Then: reserved (notional and the default broker's 0.1% fee) and SUBMITTED were written
+    # together, and released after the fill
+    assert seen == [("SUBMITTED", pytest.approx(200.2), pytest.approx(200.2))]
     assert pipeline.budgets.get("s1", "USDT").reserved_units == 0
 
 
@@ -235,12 +237,12 @@ def test_given_instance_died_at_the_broker_when_abandoned_then_reservation_relea
     dying.budgets.allocate("s1", "USDT", 1000)
     with pytest.raises(KeyboardInterrupt):
         dying.submit(intent(Side.BUY, 2, price=100, client_order_id="stuck"))
-    assert dying.budgets.get("s1", "USDT").reserved == 200
+    assert dying.budgets.get("s1", "USDT").reserved == pytest.approx(200.2)
 
     # When
     pipeline = OrderPipeline(store=store, broker=PaperBroker())
-    closed = pipeline.abandon_unsettled(strategy_id="s1", instance_id="i1")
-    again = pipeline.abandon_unsettled(strategy_id="s1", instance_id="i1")
+    closed = pipeline.reconcile_unsettled(strategy_id="s1", instance_id="i1")
+    again = pipeline.reconcile_unsettled(strategy_id="s1", instance_id="i1")
 
     # Then
     assert [(order.client_order_id, order.status, order.deny_reason) for order in closed] == [

@@ -148,7 +148,12 @@ def test_given_trading_when_balance_summary_and_strategies_read_then_counts_add_
 
     # Then
     (usdt,) = balances
-    assert (usdt["allocated"], usdt["committed"], usdt["reserved"], usdt["available"]) == (1000, 300, 0, 700)
+    assert (usdt["allocated"], usdt["committed"], usdt["reserved"], usdt["available"]) == (
+        1000,
+        300.3,
+        0,
+        699.7,
+    )
     assert summary == {
         "signals": 5,
         "orders": 4,

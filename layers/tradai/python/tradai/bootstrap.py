@@ -27,7 +27,10 @@ from tradai.services.auth import Authenticator
 from tradai.settings import Settings
 
 if TYPE_CHECKING:
+    from tradai.adapters.ccxt_broker import CcxtBroker
     from tradai.adapters.paper_broker import PaperBroker, PriceSource
+    from tradai.domain.instances import StrategyInstance
+    from tradai.ports import Broker
 
 
 @dataclass
@@ -212,6 +215,36 @@ def build_paper_broker(settings: Settings, prices: PriceSource | None = None) ->
         slippage_bps=settings.paper_slippage_bps,
         partial_fills=settings.paper_partial_fills,
         prices=prices,
+    )
+
+
+def build_ccxt_broker(settings: Settings, exchange: str, *, api_key: str, secret: str) -> CcxtBroker:
+    """The live broker on an exchange account, with the configured fee and slippage buffer."""
+    from tradai.adapters.ccxt_broker import CcxtBroker
+
+    return CcxtBroker(
+        exchange=exchange,
+        api_key=api_key,
+        secret=secret,
+        fee_rate=settings.live_fee_rate,
+        slippage_bps=settings.live_slippage_bps,
+    )
+
+
+def settling_broker(settings: Settings, instance: StrategyInstance) -> Broker | None:
+    """The broker the server asks about the orders a dead instance left unsettled.
+
+    A dry-run's is the paper broker. A live one's is its exchange account when this server holds
+    the keys itself (`TRADAI_EXCHANGE_API_KEY`/`_SECRET`, as a local server may); otherwise None,
+    and the next live instance of the strategy on that exchange settles them when it starts.
+    """
+    if instance.mode != "live":
+        return build_paper_broker(settings)
+    key, secret = settings.exchange_api_key, settings.exchange_api_secret
+    if key is None or secret is None or not key.get_secret_value() or not secret.get_secret_value():
+        return None
+    return build_ccxt_broker(
+        settings, instance.exchange, api_key=key.get_secret_value(), secret=secret.get_secret_value()
     )
 
 

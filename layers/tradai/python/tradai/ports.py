@@ -266,6 +266,9 @@ class Broker(Protocol):
 
     name: str
     """Short name shown on orders and in the audit trail (``paper``, ``ccxt``)."""
+    cost_buffer: float
+    """How much dearer than its notional at the valued price a fill may come out, as a fraction
+    (slippage and fees): the order pipeline reserves the notional times ``1 + cost_buffer``."""
 
     def price(self, *, symbol: str, exchange: str) -> float | None:
         """Return the price an order for `symbol` would trade at now, or None when unknown."""
@@ -275,6 +278,16 @@ class Broker(Protocol):
 
         Raises:
             BrokerUnavailable: the broker could not be reached; nothing was traded.
+        """
+
+    def resolve(self, order: Order) -> Execution:
+        """Tell what became of `order`, sent by a process that died before booking the answer.
+
+        An order still working is cancelled first, so the answer is final: its fills (FILLED,
+        PARTIALLY_FILLED), or REJECTED when it never arrived or was cancelled with nothing filled.
+
+        Raises:
+            BrokerUnavailable: the broker cannot be asked now; the order stays unsettled.
         """
 
 
@@ -296,6 +309,9 @@ class InstanceRunner(Protocol):
 
     def state(self, instance: StrategyInstance) -> RunnerState:
         """Tell whether the instance's process is still alive (and how it ended if not)."""
+
+    def states(self, instances: Sequence[StrategyInstance]) -> dict[str, RunnerState]:
+        """`state` of many instances at once, by instance id (ECS: one DescribeTasks per 100 tasks)."""
 
     def stop(self, instance: StrategyInstance, *, timeout_seconds: float) -> bool:
         """Ask the process to stop (SIGTERM), force it after `timeout_seconds` where the runner can.

@@ -146,6 +146,15 @@ class Settings(BaseSettings):
         default=None,
         description="AWS: the Secrets Manager secret (name or ARN) with {exchange: {apiKey, secret}}.",
     )
+    live_fee_rate: float = Field(
+        default=0.001, ge=0, lt=1, description="Live: the exchange's taker fee as a share of notional."
+    )
+    live_slippage_bps: float = Field(
+        default=50.0,
+        ge=0,
+        le=5000,
+        description="Live: the most a market order may fill past its price, in bp.",
+    )
     replay_bars: int = Field(
         default=500, ge=10, le=1_000_000, description="A dry-run replays this many of the newest stored bars."
     )

@@ -107,9 +107,8 @@ def _broker(instance: StrategyInstance, prices: Callable[[str], float | None], s
 
     if instance.mode != "live":
         return build_paper_broker(settings, prices=prices)
-    from tradai.adapters.ccxt_broker import CcxtBroker
     from tradai.adapters.exchange_keys import exchange_keys
-    from tradai.bootstrap import boto3_client
+    from tradai.bootstrap import boto3_client, build_ccxt_broker
     from tradai.domain.instances import LiveTradingDisabled
 
     if not settings.live_trading:
@@ -117,4 +116,4 @@ def _broker(instance: StrategyInstance, prices: Callable[[str], float | None], s
             "live trading is off (TRADAI_LIVE_TRADING): this live instance cannot trade"
         )
     key, secret = exchange_keys(settings, instance.exchange, secrets=boto3_client(settings, "secretsmanager"))
-    return CcxtBroker(exchange=instance.exchange, api_key=key, secret=secret)
+    return build_ccxt_broker(settings, instance.exchange, api_key=key, secret=secret)

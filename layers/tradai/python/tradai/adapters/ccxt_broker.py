@@ -22,6 +22,11 @@ ClientFactory = Callable[[str, str, str], Any]
 """(ccxt id, API key, secret) -> a ccxt exchange object."""
 
 
+def exchange_client_order_id(order: Order) -> str:
+    """The id the exchange knows the order by: the client order id hashed to 32 characters."""
+    return hashlib.sha256(order.client_order_id.encode()).hexdigest()[:32]
+
+
 def build_private_client(exchange_id: str, api_key: str, secret: str) -> Any:
     """A ccxt exchange object signed with the account's keys, throttled by ccxt itself."""
     import ccxt
@@ -53,7 +58,16 @@ class CcxtBroker:
         secret: str,
         factory: ClientFactory = build_private_client,
         clock: Clock = utc_now,
+        fee_rate: float = 0.001,
+        slippage_bps: float = 50.0,
     ) -> None:
+        """Trade on `exchange` with the account's keys.
+
+        Args:
+            fee_rate, slippage_bps: the taker fee and the worst slippage expected of a market
+                order; the order pipeline reserves them on top of each order's notional.
+        """
+        self.cost_buffer = (1 + slippage_bps / 10_000) * (1 + fee_rate) - 1
         self._exchange = exchange
         self._keys = (api_key, secret)
         self._factory = factory
@@ -72,7 +86,7 @@ class CcxtBroker:
         import ccxt
 
         kind = "limit" if order.limit_price is not None else "market"
-        params = {"newClientOrderId": hashlib.sha256(order.client_order_id.encode()).hexdigest()[:32]}
+        params = {"newClientOrderId": exchange_client_order_id(order)}
         try:
             placed = self._call(
                 lambda client: client.create_order(
@@ -82,8 +96,7 @@ class CcxtBroker:
         except ccxt.ExchangeError as error:  # insufficient funds, invalid order, ...: nothing traded
             return Execution(status=ExecutionStatus.REJECTED, reason=f"{type(error).__name__}: {error}")
         broker_order_id = str(placed.get("id")) if placed.get("id") else None
-        filled = float(placed.get("filled") or 0.0)
-        if filled <= 0:
+        if float(placed.get("filled") or 0.0) <= 0:
             if placed.get("status") == "open" and broker_order_id:
                 self._call(lambda client: client.cancel_order(broker_order_id, order.symbol))
             return Execution(
@@ -91,9 +104,41 @@ class CcxtBroker:
                 broker_order_id=broker_order_id,
                 reason=f"the exchange filled nothing (status {placed.get('status')})",
             )
-        price = float(placed.get("average") or placed.get("price") or 0.0)
-        fee = placed.get("fee") or {}
-        at = from_ms(int(placed["timestamp"])) if placed.get("timestamp") else self._clock()
+        return self._filled(order, placed)
+
+    def resolve(self, order: Order) -> Execution:
+        """Look the order up by its client order id; cancel it if still open; book what filled.
+
+        An order the exchange does not know never arrived (REJECTED).
+        """
+        import ccxt
+
+        params = {"origClientOrderId": exchange_client_order_id(order)}
+        try:
+            found = self._call(lambda client: client.fetch_order(None, order.symbol, params))
+            if found.get("status") == "open":
+                self._call(lambda client: client.cancel_order(None, order.symbol, params))
+                found = self._call(lambda client: client.fetch_order(None, order.symbol, params))
+        except ccxt.OrderNotFound:
+            return Execution(status=ExecutionStatus.REJECTED, reason="the exchange has no such order")
+        except ccxt.ExchangeError as error:
+            raise BrokerUnavailable(f"{self._exchange} could not tell: {error}") from error
+        broker_order_id = str(found.get("id")) if found.get("id") else None
+        if float(found.get("filled") or 0.0) <= 0:
+            return Execution(
+                status=ExecutionStatus.REJECTED,
+                broker_order_id=broker_order_id,
+                reason=f"the exchange filled nothing (status {found.get('status')})",
+            )
+        return self._filled(order, found)
+
+    def _filled(self, order: Order, answer: dict[str, Any]) -> Execution:
+        """The fill an exchange's order structure reports (its filled amount at its average price)."""
+        broker_order_id = str(answer.get("id")) if answer.get("id") else None
+        filled = float(answer.get("filled") or 0.0)
+        price = float(answer.get("average") or answer.get("price") or 0.0)
+        fee = answer.get("fee") or {}
+        at = from_ms(int(answer["timestamp"])) if answer.get("timestamp") else self._clock()
         complete = filled >= order.quantity * (1 - 1e-9)
         return Execution(
             status=ExecutionStatus.FILLED if complete else ExecutionStatus.PARTIALLY_FILLED,

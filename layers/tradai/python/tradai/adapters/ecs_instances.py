@@ -9,7 +9,7 @@ The API's role needs exactly these actions on the cluster and task definition (b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from tradai.domain.market import from_ms, to_ms
 from tradai.settings import Settings
 
 STARTED_BY = "tradai-instances"
+DESCRIBE_TASKS_MAX = 100
+"""Task ARNs one DescribeTasks call accepts."""
 
 
 class EcsInstanceRunner:
@@ -89,14 +91,24 @@ class EcsInstanceRunner:
         return str(tasks[0]["taskArn"])
 
     def state(self, instance: StrategyInstance) -> RunnerState:
-        response = self._call(
-            "DescribeTasks",
-            lambda ecs: ecs.describe_tasks(cluster=self._settings.ecs_cluster, tasks=[self._arn(instance)]),
-        )
-        tasks = response.get("tasks") or []
-        if not tasks:
+        return self.states([instance])[instance.instance_id]
+
+    def states(self, instances: Sequence[StrategyInstance]) -> dict[str, RunnerState]:
+        """One DescribeTasks per 100 instances (its limit), not one per instance."""
+        by_arn = {self._arn(instance): instance.instance_id for instance in instances}
+        arns = list(by_arn)
+        tasks: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(arns), DESCRIBE_TASKS_MAX):
+            response = self._call("DescribeTasks", self._describe(arns[start : start + DESCRIBE_TASKS_MAX]))
+            tasks.update({task["taskArn"]: task for task in response.get("tasks") or []})
+        return {instance_id: self._task_state(tasks.get(arn)) for arn, instance_id in by_arn.items()}
+
+    def _describe(self, arns: list[str]) -> Callable[[Any], dict[str, Any]]:
+        return lambda ecs: ecs.describe_tasks(cluster=self._settings.ecs_cluster, tasks=arns)
+
+    def _task_state(self, task: dict[str, Any] | None) -> RunnerState:
+        if task is None:
             return RunnerState(alive=False, detail="the ECS task is gone")
-        task = tasks[0]
         if task.get("lastStatus") != "STOPPED":
             return RunnerState(alive=True)
         containers = [

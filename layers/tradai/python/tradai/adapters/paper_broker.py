@@ -38,6 +38,8 @@ class PaperBroker:
             raise ValueError("fee_rate must be in [0, 1), slippage_bps >= 0 and partial_fills >= 1")
         self._fee_rate = fee_rate
         self._slippage = slippage_bps / 10_000
+        # A fill at the valued price moved by the slippage, plus its fee: the most it can cost.
+        self.cost_buffer = (1 + self._slippage) * (1 + fee_rate) - 1
         self._parts = partial_fills
         self._prices = prices
         self._clock = clock
@@ -69,6 +71,12 @@ class PaperBroker:
             for _ in range(self._parts)
         )
         return Execution(status=ExecutionStatus.FILLED, fills=fills, broker_order_id=broker_order_id)
+
+    def resolve(self, order: Order) -> Execution:
+        """A paper order fills only in the `execute` call that sent it: a lost answer means no trade."""
+        return Execution(
+            status=ExecutionStatus.REJECTED, reason="the paper broker never filled it (no fill was booked)"
+        )
 
 
 def _limit_reached(side: Side, price: float, limit: float) -> bool:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,9 @@ class ProcessInstanceRunner:
         with self._lock:
             self._children[process.pid] = process
         return f"pid:{process.pid}"
+
+    def states(self, instances: Sequence[StrategyInstance]) -> dict[str, RunnerState]:
+        return {instance.instance_id: self.state(instance) for instance in instances}
 
     def state(self, instance: StrategyInstance) -> RunnerState:
         pid = _pid(instance)

@@ -112,6 +112,8 @@ class InstanceStats(BaseModel):
     orders_denied: int = 0
     last_bar_time: datetime | None = None
     last_price: float | None = None
+    last_prices: dict[str, float] = Field(default_factory=dict)
+    """The last close seen of each symbol: open positions are marked to it (unrealized P&L)."""
 
 
 class ReplaySpec(BaseModel):

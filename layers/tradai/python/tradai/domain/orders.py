@@ -11,6 +11,7 @@ conditional budget checks are exact and identical on SQLite and DynamoDB; the mo
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -41,6 +42,35 @@ def to_units(amount: float) -> int:
 def from_units(units: int) -> float:
     """Integer units back as an amount of money."""
     return units / UNITS_PER_CURRENCY
+
+
+ROUNDING_SLACK_UNITS = 64
+"""Reserved on top of a worst-case cost with fees: each fill's fee is rounded to units on its own."""
+
+
+def cost_units(notional: float) -> int:
+    """The units a position's entry cost holds: rounded down, so fills never sum above their notional."""
+    return math.floor(notional * UNITS_PER_CURRENCY)
+
+
+def reservation_units(notional: float, cost_buffer: float) -> int:
+    """What to reserve for exposure worth `notional`: its worst-case cost, rounded up.
+
+    `cost_buffer` is the broker's bound on how much dearer than its notional a fill may come out,
+    slippage and fees included (`Broker.cost_buffer`); a broker filling at the valued price
+    without fees (buffer 0) needs exactly the notional.
+    """
+    if notional <= 0:
+        return 0
+    slack = ROUNDING_SLACK_UNITS if cost_buffer > 0 else 0
+    return math.ceil(notional * (1 + cost_buffer) * UNITS_PER_CURRENCY) + slack
+
+
+def affordable_notional(amount: float, cost_buffer: float) -> float:
+    """The largest notional whose reservation (`reservation_units`) fits in `amount`."""
+    slack = ROUNDING_SLACK_UNITS + 1 if cost_buffer > 0 else 0
+    units = to_units(amount) - slack
+    return max(0.0, units / UNITS_PER_CURRENCY / (1 + cost_buffer) * (1 - 1e-12))
 
 
 def check_identifier(value: str) -> str:
@@ -203,7 +233,7 @@ class Order(BaseModel):
     deny_reason: DenyReason | None = None
     deny_detail: str | None = None
     reserved_units: int = 0
-    """Budget units this order holds reserved while at the broker."""
+    """Budget units this order holds reserved while at the broker: its worst-case cost."""
     filled_quantity: float = 0.0
     average_price: float | None = None
     fees_units: int = 0
@@ -276,8 +306,8 @@ class PositionStatus(StrEnum):
 class Position(BaseModel):
     """A strategy instance's net holding of one market, from flat back to flat: one trade.
 
-    `cost_units` is the capital the open quantity holds in the budget (entry price times quantity);
-    reducing the position releases it pro rata and books the difference as realized P&L.
+    `cost_units` is the capital the open quantity holds in the budget: entry price times quantity
+    plus the fees paid to enter; reducing the position releases it pro rata.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -319,7 +349,7 @@ class Position(BaseModel):
 
     @property
     def cost(self) -> float:
-        """Capital the open quantity holds, at entry prices."""
+        """Capital the open quantity holds: at entry prices, entry fees included."""
         return from_units(self.cost_units)
 
     @property
@@ -376,7 +406,7 @@ class Budget(BaseModel):
     reserved_units: int = 0
     """Held by orders at the broker."""
     committed_units: int = 0
-    """Held by open positions, at their entry cost."""
+    """Held by open positions, at their entry cost (entry fees included)."""
     available_units: int
     realized_pnl_units: int = 0
     total_fees_units: int = 0
@@ -394,7 +424,7 @@ class Budget(BaseModel):
 
     @property
     def committed(self) -> float:
-        """Held by open positions at their entry cost."""
+        """Held by open positions at their entry cost (entry fees included)."""
         return from_units(self.committed_units)
 
     @property

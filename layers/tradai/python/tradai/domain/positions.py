@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tradai.domain.orders import Fill, Position, PositionSide, PositionStatus, Side, to_units
+from tradai.domain.orders import (
+    Fill,
+    Position,
+    PositionSide,
+    PositionStatus,
+    Side,
+    cost_units,
+    to_units,
+)
 
 _FLAT = 1e-12
 """A remaining quantity this small (relative to the position) is float noise: the position is flat."""
@@ -24,7 +32,7 @@ class FillEffect:
     opened: list[Position] = field(default_factory=list)
     realized_pnl_units: int = 0
     committed_units: int = 0
-    """Change of the capital held by open positions (entry cost added minus cost released)."""
+    """Change of the capital held by open positions (entry cost and fees added minus cost released)."""
 
 
 def apply_fill(
@@ -53,6 +61,7 @@ def _side_of(side: Side) -> PositionSide:
 def _open(
     fill: Fill, quantity: float, *, tag: str | None, strategy_name: str | None, position_id: str
 ) -> Position:
+    fee_units = round(fill.fee_units * quantity / fill.quantity)  # the entry's share of the fill's fee
     return Position(
         position_id=position_id,
         strategy_id=fill.strategy_id,
@@ -64,8 +73,8 @@ def _open(
         side=_side_of(fill.side),
         quantity=quantity,
         entry_price=fill.price,
-        cost_units=to_units(quantity * fill.price),
-        fees_units=round(fill.fee_units * quantity / fill.quantity),
+        cost_units=cost_units(quantity * fill.price) + fee_units,
+        fees_units=fee_units,
         entry_tag=tag,
         opened_at=fill.filled_at,
         updated_at=fill.filled_at,
@@ -74,7 +83,7 @@ def _open(
 
 def _add(position: Position, fill: Fill) -> FillEffect:
     quantity = position.quantity + fill.quantity
-    added_cost = to_units(fill.quantity * fill.price)
+    added_cost = cost_units(fill.quantity * fill.price) + fill.fee_units
     updated = position.model_copy(
         update={
             "quantity": quantity,

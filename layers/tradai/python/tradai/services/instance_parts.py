@@ -15,6 +15,7 @@ from tradai.services.instance_worker import InstanceParts, OrderResult
 from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.replay_feed import CandleFeed, LiveFeed, ReplayFeed
 from tradai.services.signal_trader import SignalTrader, TradeDecision
+from tradai.services.unsettled_orders import settle_predecessors
 from tradai.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ def build_parts(
 ) -> InstanceParts:
     """The strategy, feed and order sink (the order pipeline on the instance's broker) of `instance`.
 
+    Orders that ended instances of the strategy left unsettled at the same broker are settled
+    first (`settle_predecessors`), so their reservations do not hold the budget.
+
     Raises:
         StrategyNotFound, InvalidInput: the strategy or its parameters no longer resolve.
         BarsNotFound: a replay without bars.
@@ -43,16 +47,19 @@ def build_parts(
     engine_name = instance.strategy_class or instance.strategy_name
     strategy = resolve_strategy(engine_name, settings.strategy_path)(instance.parameters)
     feed = _feed(instance, container, exchange, warmup_bars=max(strategy.warmup(), 1) * 2)
+    broker = brokers(instance, feed.next_price)
     trader = SignalTrader(
         strategy,
         symbols=instance.symbols,
         capital=instance.capital,
         window_bars=settings.instance_window_bars,
+        cost_buffer=broker.cost_buffer,
     )
-    pipeline = OrderPipeline(store=container.store, broker=brokers(instance, feed.next_price))
-    return InstanceParts(
-        feed=feed, trader=trader, orders=PipelineOrders(pipeline, instance, store=container.store)
-    )
+    pipeline = OrderPipeline(store=container.store, broker=broker)
+    orders = PipelineOrders(pipeline, instance, store=container.store)
+    # Before trading: book what ended instances of the strategy left at this broker (issue 8).
+    settle_predecessors(store=container.store, pipeline=pipeline, instance=instance)
+    return InstanceParts(feed=feed, trader=trader, orders=orders)
 
 
 def _feed(

@@ -130,6 +130,7 @@ class InstanceLoop:
             for candle in parts.feed.poll():
                 stats.bars_processed += 1
                 stats.last_bar_time, stats.last_price = candle.time, candle.close
+                stats.last_prices[candle.symbol] = candle.close
                 decision = parts.trader.on_candle(candle)
                 if decision is not None:
                     stats.signals += 1

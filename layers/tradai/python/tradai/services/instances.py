@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tradai.domain.configs import ConfigData, ConfigVersion
-from tradai.domain.errors import Forbidden, InvalidInput, TradaiError, Unavailable
+from tradai.domain.errors import Forbidden, InvalidInput, TradaiError
 from tradai.domain.instances import (
     ACTIVE_STATUSES,
     ExchangeKeysMissing,
@@ -27,21 +27,21 @@ from tradai.domain.instances import (
     LiveTradingDisabled,
     LogLine,
     ReplaySpec,
+    RunnerState,
     StrategyInstance,
     TradingMode,
 )
 from tradai.domain.market import Timeframe, check_exchange, check_symbol
-from tradai.domain.orders import Execution, Order
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
 from tradai.domain.strategy_versions import StrategyNotFound, StrategyVersion
-from tradai.ports import DocumentStore, InstanceRunner, MarketData, StrategyCatalog
+from tradai.ports import Broker, DocumentStore, InstanceRunner, MarketData, StrategyCatalog
 from tradai.services.ab_tests import routing_info
 from tradai.services.backtest_submission import NoMarketData
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.configs import runnable_config
 from tradai.services.instance_repository import InstanceRepository
-from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.strategies import current_version, versions_of
+from tradai.services.unsettled_orders import settle_dead_instance
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +76,6 @@ class RunRequest:
     """Default: the config's exchange, else binance_futures."""
     feed: FeedKind | None = None
     bars_per_second: float | None = None
-
-
-class _NoBroker:
-    """Abandoning orders trades nothing: a pipeline that only closes orders needs no broker."""
-
-    name = "none"
-
-    def price(self, *, symbol: str, exchange: str) -> float | None:
-        return None
-
-    def execute(self, order: Order) -> Execution:
-        raise Unavailable("no broker: this pipeline only closes abandoned orders")
 
 
 @dataclass(frozen=True)
@@ -130,6 +118,9 @@ class InstanceService:
     bars: MarketData | None = None
     policy: InstancePolicy = field(default_factory=InstancePolicy)
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    brokers: Callable[[StrategyInstance], Broker | None] = lambda _: None
+    """The broker that can tell how a dead instance's orders ended (`bootstrap.settling_broker`);
+    None leaves its orders at the broker unsettled (only those that never got there are closed)."""
 
     def __post_init__(self) -> None:
         self.repository = InstanceRepository(self.store)
@@ -290,10 +281,11 @@ class InstanceService:
 
     def status(self, *, now: datetime) -> TradingStatus:
         """Every active instance (reconciled first: the dead ones count as failed) and counts per status."""
+        found = [instance for status in ACTIVE_STATUSES for instance in self.repository.with_status(status)]
+        launched = [instance for instance in found if instance.runtime_ref is not None]
+        states = self.runner.states(launched) if launched else {}
         active = [
-            self.reconcile(instance, now=now)
-            for status in ACTIVE_STATUSES
-            for instance in list(self.repository.with_status(status))
+            self.reconcile(instance, now=now, state=states.get(instance.instance_id)) for instance in found
         ]
         active = sorted(
             (instance for instance in active if instance.status.is_active),
@@ -308,8 +300,13 @@ class InstanceService:
 
     # --- internals ------------------------------------------------------------------------------
 
-    def reconcile(self, instance: StrategyInstance, *, now: datetime) -> StrategyInstance:
-        """Return the instance, marked failed (or stopped, when stopping) if its process is gone."""
+    def reconcile(
+        self, instance: StrategyInstance, *, now: datetime, state: RunnerState | None = None
+    ) -> StrategyInstance:
+        """Return the instance, marked failed (or stopped, when stopping) if its process is gone.
+
+        `state` is the runner's answer when the caller asked for many at once.
+        """
         if instance.status.is_terminal:
             return instance
         if instance.runtime_ref is None:
@@ -322,7 +319,7 @@ class InstanceService:
                 message="the process never started",
                 code="NEVER_STARTED",
             )
-        state = self.runner.state(instance)
+        state = state or self.runner.state(instance)
         if state.alive:
             return instance
         if instance.status == InstanceStatus.STOPPING:
@@ -355,17 +352,8 @@ class InstanceService:
             return self.repository.get(instance.instance_id)  # its process recorded its own end first
         if code is not None:
             log.error("instance %s failed: %s", instance.instance_id, message)
-        self._abandon_unsettled(ended)
+        settle_dead_instance(store=self.store, instance=ended, broker=self.brokers(ended))
         return ended
-
-    def _abandon_unsettled(self, instance: StrategyInstance) -> None:
-        """Close the orders its process left unsettled (it is gone: no settlement can come now)."""
-        pipeline = OrderPipeline(store=self.store, broker=_NoBroker())
-        closed = pipeline.abandon_unsettled(
-            strategy_id=instance.strategy_name, instance_id=instance.instance_id
-        )
-        if closed:
-            log.warning("closed %d unsettled orders of instance %s", len(closed), instance.instance_id)
 
     def _last_lines(self, instance: StrategyInstance) -> list[LogLine]:
         try:

@@ -1,7 +1,8 @@
 """The order pipeline: every signal of a strategy instance becomes an order that passes a budget check.
 
-intent -> order PENDING (audit SIGNAL) -> reserve the notional in the strategy's budget for the
-order's currency (atomic conditional write; refused -> DENIED with its reason) -> SUBMITTED ->
+intent -> order PENDING (audit SIGNAL) -> reserve the worst-case cost (notional, slippage, fees) in
+the strategy's budget for the order's currency (atomic conditional write; refused -> DENIED with
+its reason) -> SUBMITTED ->
 broker -> fills -> position -> release the reservation, commit the position's capital, book
 realized P&L and fees (one transaction) -> FILLED | PARTIALLY_FILLED | REJECTED | EXPIRED.
 Every decision writes an audit entry. See docs/trading.md.
@@ -19,6 +20,7 @@ from tradai.domain.errors import ConditionFailed, NotFound, StoreUnavailable
 from tradai.domain.orders import (
     AuditAction,
     AuditEntry,
+    BrokerUnavailable,
     DenyReason,
     Execution,
     ExecutionStatus,
@@ -32,6 +34,7 @@ from tradai.domain.orders import (
     Side,
     from_units,
     instrument_id,
+    reservation_units,
     to_units,
 )
 from tradai.domain.orders import BudgetNotFound as NoBudget
@@ -162,28 +165,48 @@ class OrderPipeline:
         self._count(intent, fills=len(outcome.fills))
         return outcome
 
-    def abandon_unsettled(self, *, strategy_id: str, instance_id: str) -> list[Order]:
-        """Close the orders of a dead instance that never settled, releasing what they reserved.
+    def reconcile_unsettled(self, *, strategy_id: str, instance_id: str) -> list[Order]:
+        """Settle the orders a dead instance left unsettled, as the broker says they ended.
 
-        Call it once the instance's process is known to be gone (so no settlement can still come):
-        a SUBMITTED order becomes REJECTED and a PENDING one DENIED, both with reason ABANDONED. An
-        order that settles concurrently is left as it settled. Returns the orders closed.
+        Call it once the instance's process is known to be gone (so no settlement can still come
+        from it), with the broker the instance traded on. A PENDING order never reached the broker:
+        it becomes DENIED (reason ABANDONED). A SUBMITTED one is looked up with the broker
+        (`Broker.resolve`): its fills are booked as if it had answered at once (FILLED or
+        PARTIALLY_FILLED), or, when it did not trade, it is REJECTED (reason ABANDONED) and its
+        reservation released. Each change is conditional on the order's state, so running this
+        twice, or from two places at once, books nothing twice. An order the broker cannot be asked
+        about now stays SUBMITTED for the next attempt. Returns the orders closed.
         """
         ledger = TradingLedger(self._store)
         closed: list[Order] = []
         for status in (OrderStatus.PENDING, OrderStatus.SUBMITTED):
             stuck = ledger.orders(strategy_id=strategy_id, status=status, limit=1000).items
             for order in (order for order in stuck if order.instance_id == instance_id):
-                detail = "the instance stopped before the order was settled"
                 try:
-                    if status is OrderStatus.PENDING:
-                        closed.append(self._deny(order, DenyReason.ABANDONED, detail).order)
-                    else:
-                        execution = Execution(status=ExecutionStatus.REJECTED, reason=detail)
-                        closed.append(self._close_unfilled(order, execution, DenyReason.ABANDONED).order)
+                    settled = self._reconcile(order)
                 except ConditionFailed:
-                    continue  # it moved on meanwhile: not abandoned after all
+                    continue  # it moved on meanwhile: someone else settled it
+                except BrokerUnavailable as exc:
+                    log.warning("order %s left SUBMITTED: %s", order.client_order_id, exc.detail)
+                    continue
+                closed.append(settled)
         return closed
+
+    def _reconcile(self, order: Order) -> Order:
+        detail = "the instance stopped before the order was settled"
+        if order.status is OrderStatus.PENDING:
+            return self._deny(order, DenyReason.ABANDONED, detail).order
+        execution = self._broker.resolve(order)
+        if execution.status in (ExecutionStatus.FILLED, ExecutionStatus.PARTIALLY_FILLED):
+            outcome = self._settle(order, execution, tag=order.tag, settled_elsewhere_ok=False)
+            self._count_order(order, fills=len(outcome.fills))
+            log.warning("order %s of a dead instance was %s", order.client_order_id, outcome.order.status)
+            return outcome.order
+        reason = f"{detail}; {execution.reason}" if execution.reason else detail
+        unfilled = Execution(
+            status=ExecutionStatus.REJECTED, broker_order_id=execution.broker_order_id, reason=reason
+        )
+        return self._close_unfilled(order, unfilled, DenyReason.ABANDONED).order
 
     # --- steps ------------------------------------------------------------------------------------
 
@@ -207,7 +230,7 @@ class OrderPipeline:
             reference_price=price if intent.limit_price is None else intent.reference_price,
             tag=intent.tag,
             confidence=intent.confidence,
-            reserved_units=to_units(exposure * price) if price else 0,
+            reserved_units=reservation_units(exposure * price, self._broker.cost_buffer) if price else 0,
             created_at=intent.created_at,
             updated_at=now,
         )
@@ -278,13 +301,26 @@ class OrderPipeline:
         transact_retrying(self._store, operations)
         return OrderOutcome(closed)
 
-    def _settle(self, order: Order, execution: Execution, *, tag: str | None) -> OrderOutcome:
+    def _settle(
+        self, order: Order, execution: Execution, *, tag: str | None, settled_elsewhere_ok: bool = True
+    ) -> OrderOutcome:
+        """Book `execution`'s fills; retried while the position moves under it.
+
+        Raises:
+            ConditionFailed: the order was settled by someone else (only when not `settled_elsewhere_ok`:
+                otherwise that settlement is returned).
+        """
         for _ in range(_SETTLE_ATTEMPTS):
             position = self._open_position(order.strategy_id, order.instance_id, order.symbol)
             settlement = self._settlement(order, execution, position, tag=tag)
             try:
                 transact_retrying(self._store, settlement.operations)
             except ConditionFailed:
+                stored = self._stored_outcome(order.client_order_id)
+                if stored is not None and stored.order.status is not OrderStatus.SUBMITTED:
+                    if settled_elsewhere_ok:
+                        return stored  # settled by someone else (a reconcile): its booking stands
+                    raise
                 log.info("position moved while settling %s; retrying", order.client_order_id)
                 continue
             return OrderOutcome(settlement.order, settlement.fills, settlement.positions)

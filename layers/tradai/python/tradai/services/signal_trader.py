@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from tradai.domain.orders import affordable_notional
 from tradai.engine.strategy import BarArrays, Signals, Strategy, compute_signals
 from tradai.services.replay_feed import Candle
 
@@ -42,17 +43,28 @@ class TradeDecision:
 class SignalTrader:
     """Keeps each symbol's window of bars and position, and decides on every new bar."""
 
-    def __init__(self, strategy: Strategy, *, symbols: list[str], capital: float, window_bars: int) -> None:
+    def __init__(
+        self,
+        strategy: Strategy,
+        *,
+        symbols: list[str],
+        capital: float,
+        window_bars: int,
+        cost_buffer: float = 0.0,
+    ) -> None:
         """Prepare empty windows.
 
         Args:
             strategy: the engine strategy, parameters resolved.
             symbols: the markets traded; the capital is split evenly between them.
-            capital: what the instance trades with; an entry uses `capital / len(symbols)`.
+            capital: what the instance trades with; an entry's notional is the largest whose
+                reservation (notional plus the broker's slippage and fee buffer) fits in
+                `capital / len(symbols)`, so its budget covers it exactly.
             window_bars: bars kept per symbol (raised to 3x the strategy's warm-up if smaller).
+            cost_buffer: the broker's `cost_buffer`.
         """
         self._strategy = strategy
-        self._stake = capital / len(symbols)
+        self._stake = affordable_notional(capital / len(symbols), cost_buffer)
         size = max(window_bars, 3 * strategy.warmup() + 2)
         self._windows: dict[str, deque[Candle]] = {symbol: deque(maxlen=size) for symbol in symbols}
         self.positions: dict[str, float] = dict.fromkeys(symbols, 0.0)

@@ -24,6 +24,7 @@ from tradai.api.schemas.instances import (
     RunBody,
     TradingStatusResponse,
 )
+from tradai.bootstrap import settling_broker
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import Unavailable
 from tradai.domain.identity import Role
@@ -58,6 +59,7 @@ def get_instance_service(container: ContainerDep) -> InstanceService:
         catalog=container.strategies,
         runner=container.instance_runner,
         bars=container.market_data,
+        brokers=lambda instance: settling_broker(settings, instance),
         policy=InstancePolicy(
             live_trading_enabled=settings.live_trading,
             exchange_keys_configured=settings.exchange_keys_configured,

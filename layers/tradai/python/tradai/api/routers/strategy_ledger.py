@@ -14,6 +14,7 @@ from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.schemas.strategy_ledger import StrategyPnlList, StrategyPnlPublic, TradeList, TradePublic
 from tradai.domain.orders import IDENTIFIER_PATTERN
+from tradai.services.instance_repository import InstanceRepository
 from tradai.services.strategies import strategy_detail
 from tradai.services.strategy_pnl import strategies_pnl
 from tradai.services.trading_ledger import TradingLedger
@@ -26,7 +27,11 @@ def list_pnl(container: ContainerDep, _: Viewer) -> StrategyPnlList:
     def check_config(name: str) -> object:
         return strategy_detail(store=container.store, name=name)
 
-    rows = strategies_pnl(ledger=TradingLedger(container.store), check_config=check_config)
+    rows = strategies_pnl(
+        ledger=TradingLedger(container.store),
+        instances=InstanceRepository(container.store),
+        check_config=check_config,
+    )
     strategies = [StrategyPnlPublic.model_validate(row) for row in rows]
     return StrategyPnlList(strategies=strategies, count=len(strategies))
 

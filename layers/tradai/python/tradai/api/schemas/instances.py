@@ -63,6 +63,7 @@ class InstanceStatsPublic(BaseModel):
     orders_denied: int
     last_bar_time: datetime | None
     last_price: float | None
+    last_prices: dict[str, float] = Field(default_factory=dict, description="Last close seen per symbol")
 
 
 class InstancePublic(BaseModel):

@@ -18,8 +18,16 @@ class CurrencyPnlPublic(BaseModel):
     realized_pnl: float
     total_fees: float
     net_pnl: float = Field(description="realized_pnl - total_fees")
+    unrealized_pnl: float = Field(
+        description="Open positions marked to the last price their instance saw of their symbol (before fees)"
+    )
+    total_pnl: float = Field(description="net_pnl + unrealized_pnl")
     allocated: float
     committed: float
+    unpriced_positions: int = Field(
+        description="Open positions without a price to mark them at (not in unrealized)"
+    )
+    marked_at: datetime | None = Field(description="Time of the newest bar a mark comes from")
 
 
 class StrategyPnlPublic(BaseModel):
