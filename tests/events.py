@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +29,19 @@ def load_handler(function: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def loaded_at_cold_start(function: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` loading `functions/<function>/handler.py` imports, in a fresh interpreter."""
+    code = (
+        f"import sys, runpy; runpy.run_path(sys.argv[1]); print([m for m in {modules} if m in sys.modules])"
+    )
+    handler = ROOT / "functions" / function / "handler.py"
+    output = subprocess.run(
+        [sys.executable, "-c", code, str(handler)], capture_output=True, text=True, check=True
+    )
+    loaded: list[str] = json.loads(output.stdout.strip().replace("'", '"'))
+    return loaded
 
 
 @dataclass

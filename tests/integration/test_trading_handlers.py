@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import boto3
 
-from tests.events import ROOT, FakeLambdaContext, load_event, load_handler
+from tests.events import FakeLambdaContext, load_event, load_handler, loaded_at_cold_start
 from tests.integration.conftest import REGION, TABLE, create_resources
 from tests.integration.test_backtest_handlers import invoke
 from tradai.adapters.dynamo_store import DynamoDocumentStore
@@ -103,16 +101,10 @@ def test_given_trades_without_config_when_strategy_ledger_invoked_then_pnl_with_
 def test_given_a_cold_start_when_trading_handlers_load_then_no_engine_or_aws_sdk_is_imported() -> None:
     # Given a fresh interpreter per handler / When it loads the handler module
     heavy = ("tradai.engine", "numba", "pandas", "boto3", "arcticdb", "ccxt")
-    code = f"import sys, runpy; runpy.run_path(sys.argv[1]); print([m for m in {heavy} if m in sys.modules])"
     loaded = {
-        function: subprocess.run(
-            [sys.executable, "-c", code, str(ROOT / "functions" / function / "handler.py")],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        function: loaded_at_cold_start(function, heavy)
         for function in ("trading", "budget", "strategy_ledger")
     }
 
     # Then: the engine and the SDK load on a first request that needs them, never at import
-    assert loaded == {"trading": "[]", "budget": "[]", "strategy_ledger": "[]"}
+    assert loaded == {"trading": [], "budget": [], "strategy_ledger": []}

@@ -10,15 +10,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from tradai.domain.instances import LogLine, RunnerState, StrategyInstance
-from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
-from tradai.domain.orders import Execution, Order
-from tradai.domain.registry import ModelVersionRecord, RegisteredModelRecord
-from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
-from tradai.domain.strategies import StrategyInfo
-
 if TYPE_CHECKING:
+    # Annotations only: a Lambda importing the ports (every handler, through bootstrap) then does
+    # not build the pydantic models of orders, instances, the registry and market data at cold start.
     import pandas as pd
+
+    from tradai.domain.instances import LogLine, RunnerState, StrategyInstance
+    from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
+    from tradai.domain.orders import Execution, Order
+    from tradai.domain.registry import ModelVersionRecord, RegisteredModelRecord
+    from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation
+    from tradai.domain.strategies import StrategyInfo
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter
@@ -28,7 +29,11 @@ from tradai.services.market_data import SyncReport, SyncRequest, estimate_bars, 
 if TYPE_CHECKING:
     from tradai.bootstrap import Container
 
-_REQUEST = TypeAdapter(SyncRequest)
+
+@cache
+def _request_schema() -> TypeAdapter[SyncRequest]:
+    """Built on first use: a TypeAdapter builds its validator at once (cold-start time otherwise)."""
+    return TypeAdapter(SyncRequest)
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def start_sync(
         owner=owner,
         strategy_name="",
         strategy_version="",
-        request=_REQUEST.dump_python(request, mode="json"),
+        request=_request_schema().dump_python(request, mode="json"),
         created_at=now,
         updated_at=now,
         message=f"Queued: about {estimated:,} bars to fetch",
@@ -100,7 +105,7 @@ def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOut
     if container.market_data is None or container.exchange is None:
         raise Unavailable("market data or exchange access is not available to this worker")
     market_data, exchange = container.market_data, container.exchange
-    request = _REQUEST.validate_python(job.request)
+    request = _request_schema().validate_python(job.request)
     now = utc_now()
     total = max(1, estimate_bars(market_data=market_data, request=request, now=now))
     done_before: dict[str, int] = {}

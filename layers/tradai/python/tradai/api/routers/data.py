@@ -28,7 +28,6 @@ from tradai.ports import Exchange, MarketData
 from tradai.services import backtests as jobs_service
 from tradai.services.job_repository import JobRepository
 from tradai.services.market_data import SyncRequest, check_freshness, list_symbols
-from tradai.services.sync_jobs import start_sync
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"])
 
@@ -125,6 +124,8 @@ def post_sync(
     exchange: ExchangeDep,
     body: SyncBody,
 ) -> SyncResponse | JSONResponse:
+    from tradai.services.sync_jobs import start_sync  # job machinery only for a sync, not at cold start
+
     started = start_sync(
         market_data=market_data,
         exchange=exchange,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradai.api.schemas.backtests import BacktestJobPublic, JobErrorPublic, ProgressPublic
+from tradai.api.schemas.jobs import BacktestJobPublic, JobErrorPublic, ProgressPublic
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.domain.market import Freshness
 from tradai.services.market_data import SyncReport
