@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.unit.engine.candles import bars_from_closes, scripted
 from tradai.engine import backtest, kernel
-from tradai.engine.metrics import _low_quantiles
+from tradai.engine.metrics import S_VAR95, S_VAR99, equity_stats
 from tradai.engine.run import build_market, signal_matrix
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -164,16 +164,20 @@ def test_given_one_symbol_when_simulated_alone_or_beside_an_idle_one_then_same_t
 @SETTINGS
 @given(st.integers(min_value=1, max_value=60_000), st.integers(min_value=0, max_value=2**32 - 1))
 def test_given_returns_when_value_at_risk_then_equals_numpy_quantiles(n: int, seed: int) -> None:
-    # Given: long series take the sampled-threshold path, short ones sort everything
+    # Given: an equity curve; long ones take the sampled-tail path, short ones select among all returns
     rng = np.random.default_rng(seed)
-    returns = rng.standard_t(3, n) * 0.01
-    returns[rng.random(n) < 0.5] = 0.0  # flat bars, as when out of the market
+    steps = rng.standard_t(3, n) * 0.01
+    steps[rng.random(n) < 0.5] = 0.0  # flat bars, as when out of the market
+    equity = 1000.0 * np.cumprod(1.0 + steps)
+    returns = equity / np.concatenate([[1000.0], equity[:-1]]) - 1.0
 
     # When
-    var_95, var_99 = _low_quantiles(returns, np.array([0.05, 0.01]))
+    stats = equity_stats(equity, 1000.0, np.zeros(n), False)
 
     # Then
-    assert [var_95, var_99] == pytest.approx(np.quantile(returns, [0.05, 0.01]), rel=1e-12, abs=1e-300)
+    assert [-stats[S_VAR95], -stats[S_VAR99]] == pytest.approx(
+        np.quantile(returns, [0.05, 0.01]), rel=1e-12, abs=1e-300
+    )
 
 
 @SETTINGS

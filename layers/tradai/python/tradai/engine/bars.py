@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,9 +46,12 @@ def validate_bars(frame: object, symbol: str = DEFAULT_SYMBOL) -> BarArrays:
         raise InvalidBars(f"{symbol}: OHLCV columns must be numeric ({error})") from None
     index = frame.index if frame.index.unit == "ns" else frame.index.as_unit("ns")
     time = np.ascontiguousarray(index.asi8)  # UTC for aware and naive-as-UTC alike
-    if _defects(time, *columns[:4]):  # a fast branch-free count; locate the first defect only if any
-        raise InvalidBars(f"{symbol}: {PROBLEMS[_first_problem(time, *columns[:4])]}")
-    return BarArrays(time, *columns)
+    lanes = np.empty((len(OHLCV) + 1, 8), dtype=np.uint64)
+    # one pass hashes every column (for the fingerprint) and counts defects; locate the first if any
+    open_, high, low, close, volume = columns
+    if _scan(time, open_, high, low, close, volume, lanes):
+        raise InvalidBars(f"{symbol}: {PROBLEMS[_first_problem(time, open_, high, low, close)]}")
+    return BarArrays(time, open_, high, low, close, volume, lanes=lanes)
 
 
 PROBLEMS = {
@@ -58,18 +62,27 @@ PROBLEMS = {
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _defects(
-    time: npt.NDArray[np.int64], open_: FloatArray, high: FloatArray, low: FloatArray, close: FloatArray
+def _scan(
+    time: npt.NDArray[np.int64],
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    volume: FloatArray,
+    lanes: npt.NDArray[np.uint64],
 ) -> int:  # pragma: no cover - compiled
-    """Return how many defects the bars have; loops without early exits, so they vectorize."""
-    bad = 0
-    for i in range(1, time.shape[0]):
-        bad += time[i] <= time[i - 1]
-    for prices in (open_, high, low, close):
-        for i in range(prices.shape[0]):
-            v = prices[i]
-            bad += (v <= 0.0) | (v != v) | (v == np.inf)  # non-positive, NaN or +inf
+    """Write each column's `_lanes` hash into a row of `lanes` and return how many defects the bars
+    have (timestamps not increasing; prices not positive, NaN or +inf), reading each column once."""
+    bad = _hash_checked(time.view(np.uint64), time, _CHECK_INCREASING, lanes[0])
+    bad += _hash_checked(open_.view(np.uint64), open_, _CHECK_POSITIVE, lanes[1])
+    bad += _hash_checked(high.view(np.uint64), high, _CHECK_POSITIVE, lanes[2])
+    bad += _hash_checked(low.view(np.uint64), low, _CHECK_POSITIVE, lanes[3])
+    bad += _hash_checked(close.view(np.uint64), close, _CHECK_POSITIVE, lanes[4])
+    bad += _hash_checked(volume.view(np.uint64), volume, _CHECK_NOTHING, lanes[5])
     return bad
+
+
+_CHECK_NOTHING, _CHECK_INCREASING, _CHECK_POSITIVE = 0, 1, 2
 
 
 @njit(cache=True, nogil=True)
@@ -116,40 +129,79 @@ def fingerprint(universe: Mapping[str, BarArrays]) -> str:
     for symbol in sorted(universe):
         bars = universe[symbol]
         digest.update(f"{symbol}:{len(bars)}".encode())
-        for name in ("time", *OHLCV):
-            digest.update(_lanes(np.ascontiguousarray(getattr(bars, name)).view(np.uint64)).tobytes())
+        lanes = bars.lanes
+        if lanes is None:
+            lanes = np.stack([_lanes(getattr(bars, name)) for name in ("time", *OHLCV)])
+        digest.update(lanes.tobytes())
     return digest.hexdigest()
 
 
-@njit(cache=True, nogil=True)
-def _lanes(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:  # pragma: no cover - compiled
-    """Return eight 64-bit hashes of `words`, lane j taking every eighth word from j.
+_SEEDS = (
+    0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x2545F4914F6CDD1D,
+    0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3,
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step(lane: np.uint64, word: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """Rotate a lane left by 31, xor in the word, multiply by an odd constant (a bijection)."""
+    mixed: np.uint64 = (((lane << np.uint64(31)) | (lane >> np.uint64(33))) ^ word) * np.uint64(
+        0x9E3779B97F4A7C15
+    )
+    return mixed
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _finish(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """Return the splitmix64 finalizer of `z`."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    finished: np.uint64 = z ^ (z >> np.uint64(31))
+    return finished
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _hash_checked(
+    words: npt.NDArray[np.uint64], values: npt.NDArray[Any], check: int, out: npt.NDArray[np.uint64]
+) -> int:  # pragma: no cover - compiled
+    """Write eight 64-bit hashes of `words` into `out`, lane j taking every eighth word from j, and
+    return the defects `check` finds in `values` (the same memory) on the way.
 
     Each step (rotate, xor the word, multiply by an odd constant) is a bijection of the lane, so
-    changing any one word always changes its lane; eight independent lanes keep the CPU busy.
-    A splitmix64 finalizer then mixes every lane.
+    changing any one word always changes its lane; eight independent lanes, held in registers,
+    keep the CPU busy. A splitmix64 finalizer then mixes every lane.
     """
-    h = np.array(
-        [0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x2545F4914F6CDD1D,
-         0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3],
-        np.uint64,
-    )  # fmt: skip
-    multiplier, left, right = np.uint64(0x9E3779B97F4A7C15), np.uint64(31), np.uint64(33)
+    h0, h1, h2, h3 = np.uint64(_SEEDS[0]), np.uint64(_SEEDS[1]), np.uint64(_SEEDS[2]), np.uint64(_SEEDS[3])
+    h4, h5, h6, h7 = np.uint64(_SEEDS[4]), np.uint64(_SEEDS[5]), np.uint64(_SEEDS[6]), np.uint64(_SEEDS[7])
     n = words.shape[0]
     full = n - n % 8
     for i in range(0, full, 8):
-        for j in range(8):
-            x = h[j]
-            h[j] = (((x << left) | (x >> right)) ^ words[i + j]) * multiplier
+        h0, h1 = _step(h0, words[i]), _step(h1, words[i + 1])
+        h2, h3 = _step(h2, words[i + 2]), _step(h3, words[i + 3])
+        h4, h5 = _step(h4, words[i + 4]), _step(h5, words[i + 5])
+        h6, h7 = _step(h6, words[i + 6]), _step(h7, words[i + 7])
+    out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = h0, h1, h2, h3, h4, h5, h6, h7
     for i in range(full, n):
-        x = h[i - full]
-        h[i - full] = (((x << left) | (x >> right)) ^ words[i]) * multiplier
+        out[i - full] = _step(out[i - full], words[i])
     for j in range(8):
-        z = h[j]
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        h[j] = z ^ (z >> np.uint64(31))
-    return h
+        out[j] = _finish(out[j])
+    # the checks in their own loops: branch-free, they vectorize (mixed into the hash loop they don't)
+    bad = 0
+    if check == _CHECK_INCREASING:
+        for i in range(1, n):
+            bad += values[i] <= values[i - 1]
+    elif check == _CHECK_POSITIVE:
+        for i in range(n):
+            v = values[i]
+            bad += (v <= 0.0) | (v != v) | (v == np.inf)  # non-positive, NaN or +inf
+    return bad
+
+
+def _lanes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
+    """Return the eight lane hashes of a column (see `_hash_checked`)."""
+    out = np.empty(8, dtype=np.uint64)
+    _hash_checked(np.ascontiguousarray(values).view(np.uint64), values, _CHECK_NOTHING, out)
+    return out
 
 
 def bar_seconds(timeframe: str | None, index: npt.NDArray[np.int64]) -> float:

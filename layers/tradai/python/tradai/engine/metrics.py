@@ -28,91 +28,181 @@ from tradai.engine.kernel import (
 
 FloatArray = npt.NDArray[np.float64]
 YEAR_SECONDS = 365.0 * 86400.0
-_VAR_LEVELS = np.array([0.05, 0.01])
 
 
 @dataclass(frozen=True)
 class RunArrays:
-    """What a kernel run produced, plus what metrics need to interpret it."""
+    """What a kernel run produced, plus what metrics need to interpret it.
+
+    The buy-and-hold benchmark is either its per-bar returns (`benchmark_returns`) or, cheaper to
+    get, its price per bar (`benchmark_prices`, each bar's return measured against the bar before,
+    the first bar's against itself); one of the two is set.
+    """
 
     equity: FloatArray
     trades: FloatArray
     in_market: int
     capital: float
     bar_seconds: float
-    benchmark_returns: FloatArray
+    benchmark_returns: FloatArray | None
     symbols: tuple[str, ...]
+    benchmark_prices: FloatArray | None = None
+
+    def benchmark(self) -> FloatArray:
+        """Return the benchmark's per-bar returns."""
+        if self.benchmark_returns is not None:
+            return self.benchmark_returns
+        prices = self._prices()
+        return simple_returns(prices, float(prices[0]))
+
+    def _prices(self) -> FloatArray:
+        if self.benchmark_prices is None:
+            raise ValueError("a run needs benchmark_returns or benchmark_prices")
+        return self.benchmark_prices
+
+
+# equity_stats' output, by position
+(S_MEAN, S_STD, S_DOWNSIDE, S_SKEW, S_KURTOSIS, S_MAX_DD, S_MAX_DD_ABS, S_DD_BARS, S_BETA, S_ALPHA,
+ S_BENCH_RETURN, S_VAR95, S_VAR99) = range(13)  # fmt: skip
+_SAMPLE = 10_000  # returns sampled to find the low tail that holds the VaR ranks
+_SAMPLED_ABOVE = 2 * _SAMPLE  # shorter curves keep every return and partition them all
+_CHUNK = 512  # bars whose returns are computed ahead, in a vectorized loop
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _chunk_returns(
+    values: FloatArray, first: int, size: int, base: float, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """Write the returns of values[first : first + size] into out[:size], the first one against
+    the value before it (or `base` at the start)."""
+    out[0] = values[first] / (values[first - 1] if first > 0 else base) - 1.0
+    for j in range(1, size):
+        out[j] = values[first + j] / values[first + j - 1] - 1.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def equity_stats(
-    equity: FloatArray, capital: float, bench: FloatArray
-) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
-    """Return (statistics, per-bar returns) of an equity curve, the returns computed once for all.
+    equity: FloatArray, capital: float, bench: FloatArray, bench_is_price: bool
+) -> FloatArray:  # pragma: no cover - compiled
+    """Return the statistics of an equity curve in one pass over it, without a returns array.
 
-    statistics: [mean return, std return (ddof=1), downside deviation, skew, kurtosis (non-excess),
+    `bench` is the benchmark's per-bar returns, or its prices when `bench_is_price` (the first bar's
+    return then measured against itself, as `simple_returns(prices, prices[0])`).
+
+    [mean return, std return (ddof=1), downside deviation, skew, kurtosis (non-excess),
      max drawdown (fraction, <= 0), max drawdown (currency, <= 0), longest drawdown (bars),
-     beta to `bench` (per-bar benchmark returns), per-bar alpha, compounded benchmark return]
+     beta to the benchmark, per-bar alpha, compounded benchmark return, VaR 95, VaR 99]
+
+    Moments are summed around a sample mean `c` (shifted sums: as exact as two passes when `c` is
+    near the mean); VaR quantiles are exact, from the returns below a threshold that a strided
+    sample predicts holds every rank they read (else from all returns).
     """
     n = equity.shape[0]
-    out = np.full(11, np.nan)
-    returns = np.empty(n)
-    previous = capital
-    total = 0.0
+    out = np.full(13, np.nan)
+    step = n // _SAMPLE if n > _SAMPLED_ABOVE else 1
+    sample = np.empty((n + step - 1) // step)
+    for k in range(sample.shape[0]):
+        i = k * step
+        sample[k] = equity[i] / (equity[i - 1] if i > 0 else capital) - 1.0
+    c = sample.mean()
+    qs = np.array([0.05, 0.01])
+    top = min(int(qs[0] * (n - 1)) + 1, n - 1)  # the highest rank any interpolation reads
+    if step > 1:
+        cut = math.ceil(min(1.0, 1.3 * qs[0] + 0.005) * (sample.shape[0] - 1))
+        threshold = np.partition(sample, cut)[cut]
+        room = min(n, 2 * (cut + 1) * step + 1024)  # about twice the expected tail
+    else:
+        threshold = np.inf
+        room = n
+    tail = np.empty(room)
+    kept = 0
+    total = s2 = s3 = s4 = down = 0.0
+    zeros = 0
     peak = capital
-    worst = 0.0
-    worst_abs = 0.0
-    since = 0
-    longest = 0
-    for i in range(n):
-        r = equity[i] / previous - 1.0
-        returns[i] = r
-        previous = equity[i]
-        total += r
-        if equity[i] >= peak:
-            peak = equity[i]
-            since = 0
-        else:
-            since += 1
-            longest = max(longest, since)
-            worst = min(worst, equity[i] / peak - 1.0)
-            worst_abs = min(worst_abs, equity[i] - peak)
-    mean = total / n
-    m2 = m3 = m4 = down = 0.0
+    floor = 1.0  # 1 + the worst drawdown so far: a bar below peak x floor (give or take) may be worse
+    worst = worst_abs = 0.0
+    since = longest = 0
     sum_b = sum_bb = sum_rb = 0.0
     growth = 1.0
-    for i in range(n):
-        r = returns[i]
-        d = r - mean
-        m2 += d * d
-        m3 += d * d * d
-        m4 += d * d * d * d
-        if r < 0.0:
-            down += r * r
-        b = bench[i]
-        growth *= 1.0 + b
-        sum_b += b
-        sum_bb += b * b
-        sum_rb += r * b
-    out[0] = mean
+    returns = np.empty(_CHUNK)
+    moves = np.empty(_CHUNK)
+    for first in range(0, n, _CHUNK):
+        size = min(_CHUNK, n - first)
+        # the divisions first, in loops free of carried dependencies so they vectorize
+        _chunk_returns(equity, first, size, capital, returns)
+        if bench_is_price:
+            _chunk_returns(bench, first, size, bench[0], moves)
+        else:
+            moves[:size] = bench[first : first + size]
+        for j in range(size):
+            r = returns[j]
+            value = equity[first + j]
+            b = moves[j]
+            total += r
+            if r != 0.0:  # a flat bar's return is exactly 0: counted, its terms added at the end
+                d = r - c
+                dd = d * d
+                s2 += dd
+                s3 += dd * d
+                s4 += dd * dd
+                down += min(r, 0.0) ** 2
+                sum_rb += r * b
+            else:
+                zeros += 1
+            if r <= threshold:
+                if kept < room:
+                    tail[kept] = r
+                kept += 1
+            if value >= peak:
+                peak = value
+                since = 0
+            else:
+                since += 1
+                longest = max(longest, since)
+                worst_abs = min(worst_abs, value - peak)
+                if value < peak * floor * (1.0 + 1e-9):  # else value / peak - 1 cannot be a new worst
+                    worst = min(worst, value / peak - 1.0)
+                    floor = 1.0 + worst
+            growth *= 1.0 + b
+            sum_b += b
+            sum_bb += b * b
+    mean = total / n
+    s2 += zeros * c * c
+    s3 -= zeros * c * c * c
+    s4 += zeros * c * c * c * c
+    shift = mean - c
+    m2 = s2 / n - shift * shift
+    m3 = s3 / n - 3.0 * shift * (s2 / n) + 2.0 * shift**3
+    m4 = s4 / n - 4.0 * shift * (s3 / n) + 6.0 * shift * shift * (s2 / n) - 3.0 * shift**4
+    m2 = max(m2, 0.0)
+    out[S_MEAN] = mean
     if n > 1:
-        out[1] = math.sqrt(m2 / (n - 1))
-    out[2] = math.sqrt(down / n)
-    variance = m2 / n
-    if variance > 0.0:
-        out[3] = (m3 / n) / variance**1.5
-        out[4] = (m4 / n) / (variance * variance)
-    out[5] = worst
-    out[6] = worst_abs
-    out[7] = longest
+        out[S_STD] = math.sqrt(m2 * n / (n - 1))
+    out[S_DOWNSIDE] = math.sqrt(down / n)
+    if m2 > 0.0:
+        out[S_SKEW] = m3 / m2**1.5
+        out[S_KURTOSIS] = m4 / (m2 * m2)
+    out[S_MAX_DD] = worst
+    out[S_MAX_DD_ABS] = worst_abs
+    out[S_DD_BARS] = longest
     mean_b = sum_b / n
     bench_variance = sum_bb / n - mean_b * mean_b
     if n >= 2 and bench_variance > 1e-300:
         beta = (sum_rb / n - mean * mean_b) / bench_variance
-        out[8] = beta
-        out[9] = mean - beta * mean_b
-    out[10] = growth - 1.0
-    return out, returns
+        out[S_BETA] = beta
+        out[S_ALPHA] = mean - beta * mean_b
+    out[S_BENCH_RETURN] = growth - 1.0
+    if kept > top and kept <= room:
+        pool = tail[:kept]
+    else:  # the sample misjudged the tail: take every return
+        pool = np.empty(n)
+        previous = capital
+        for i in range(n):
+            pool[i] = equity[i] / previous - 1.0
+            previous = equity[i]
+    var = _low_quantiles(pool, n, qs)
+    out[S_VAR95], out[S_VAR99] = -var[0], -var[1]
+    return out
 
 
 def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any]:
@@ -130,9 +220,15 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
     n = len(equity)
     periods_per_year = YEAR_SECONDS / run.bar_seconds
     years = n / periods_per_year
-    raw, returns = equity_stats(equity, capital, run.benchmark_returns)
+    if run.benchmark_prices is not None:
+        raw = equity_stats(equity, capital, run.benchmark_prices, True)
+    else:
+        raw = equity_stats(equity, capital, run.benchmark(), False)
     stats = [float(value) for value in raw]
-    mean, std, downside, skew, kurtosis, max_dd, max_dd_abs, dd_bars, beta, alpha, bench_return = stats
+    (
+        mean, std, downside, skew, kurtosis, max_dd, max_dd_abs, dd_bars, beta, alpha, bench_return,
+        var_95, var_99,
+    ) = stats  # fmt: skip
     final = float(equity[-1])
     total_return = final / capital - 1.0
     cagr = (final / capital) ** (1.0 / years) - 1.0 if final > 0 else -1.0
@@ -150,7 +246,8 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
         "max_drawdown_duration_days": dd_bars * run.bar_seconds / 86400.0,
         "exposure": run.in_market / n,
         "probabilistic_sharpe": _probabilistic_sharpe(sharpe_bar, skew, kurtosis, n),
-        **_value_at_risk(returns),
+        "var_95": var_95,
+        "var_99": var_99,
         "alpha": alpha * periods_per_year,  # risk-free rate 0, against buy-and-hold
         "beta": beta,
         "benchmark_return": bench_return,
@@ -245,65 +342,82 @@ def simple_returns(values: FloatArray, base: float) -> FloatArray:
     return returns
 
 
-def _value_at_risk(returns: FloatArray) -> dict[str, float]:
-    """Return historical one-bar VaR at 95% and 99% as positive loss fractions."""
-    q05, q01 = (float(q) for q in _low_quantiles(returns, _VAR_LEVELS))
-    return {"var_95": -q05, "var_99": -q01}
-
-
-@njit(cache=True, nogil=True)
-def _low_quantiles(values: FloatArray, qs: FloatArray) -> FloatArray:  # pragma: no cover - compiled
-    """Return np.quantile(values, q) (linear interpolation) for small qs, partitioning only the low tail.
-
-    A strided sample gives a threshold that very likely keeps every rank needed; when it does not,
-    the whole array is partitioned, so the answer is always exact.
+@njit(cache=True, nogil=True, error_model="numpy")
+def _low_quantiles(pool: FloatArray, n: int, qs: FloatArray) -> FloatArray:  # pragma: no cover - compiled
+    """Return np.quantile(values, q) (linear interpolation) of `n` values for qs in decreasing order,
+    given `pool` (reordered): all of them, or their lowest (at least every rank an interpolation reads).
     """
-    n = values.shape[0]
-    positions = qs * (n - 1)
-    top = min(int(positions.max()) + 1, n - 1)  # the highest rank any interpolation reads
-    pool = values
-    if n > 20_000:
-        sample = values[:: n // 10_000].copy()
-        cut = math.ceil(min(1.0, 1.3 * qs.max() + 0.005) * (sample.shape[0] - 1))
-        tail = values[values <= np.partition(sample, cut)[cut]]
-        if tail.shape[0] > top:
-            pool = tail
-    ranks = np.empty(2 * qs.shape[0], dtype=np.int64)  # each position's floor and the rank above it
-    for k in range(qs.shape[0]):
-        ranks[2 * k] = int(positions[k])
-        ranks[2 * k + 1] = min(int(positions[k]) + 1, n - 1)
-    ordered = np.partition(pool, ranks)
     out = np.empty(qs.shape[0])
+    bound = pool.shape[0]  # ranks found so far split the pool: later (lower) ranks lie before `bound`
     for k in range(qs.shape[0]):
-        p = positions[k]
+        p = qs[k] * (n - 1)
         low = int(p)
-        out[k] = ordered[low] + (ordered[min(low + 1, n - 1)] - ordered[low]) * (p - low)
+        _select(pool, 0, bound, low)
+        above = pool[low]  # the next rank up: the least value after `low` (itself past the last)
+        if low + 1 < min(n, pool.shape[0]):
+            above = pool[low + 1]
+            for j in range(low + 2, pool.shape[0]):
+                above = min(above, pool[j])
+        out[k] = pool[low] + (above - pool[low]) * (p - low)
+        bound = low + 1
     return out
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _select(a: FloatArray, lo: int, hi: int, k: int) -> None:  # pragma: no cover - compiled
+    """Reorder a[lo:hi] so that a[k] is its (k - lo)-th smallest, no larger value before it and no
+    smaller one after it (Hoare's quickselect, median-of-three pivots)."""
+    while hi - lo > 1:
+        mid = (lo + hi - 1) // 2
+        x, y, z = a[lo], a[mid], a[hi - 1]
+        pivot = max(min(x, y), min(max(x, y), z))
+        i, j = lo, hi - 1
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j + 1
+        elif k >= i:
+            lo = i
+        else:
+            return
+
+
 def _per_symbol(trades: FloatArray, symbols: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    table = {}
-    for index, symbol in enumerate(symbols):
-        rows = trades[trades[:, T_SYMBOL] == index]
-        table[symbol] = _summary(rows)
-    return table
+    sums = _group_sums(trades, T_SYMBOL, len(symbols))
+    return {symbol: _summary(sums[index]) for index, symbol in enumerate(symbols)}
 
 
 def _per_exit_reason(trades: FloatArray) -> dict[str, dict[str, float]]:
-    table = {}
-    for code, reason in enumerate(EXIT_REASONS):
-        rows = trades[trades[:, T_REASON] == code]
-        if len(rows):
-            table[reason] = _summary(rows)
-    return table
+    sums = _group_sums(trades, T_REASON, len(EXIT_REASONS))
+    return {reason: _summary(sums[code]) for code, reason in enumerate(EXIT_REASONS) if sums[code, 0]}
 
 
-def _summary(rows: FloatArray) -> dict[str, float]:
-    count = len(rows)
-    pnl = rows[:, T_PNL]
+@njit(cache=True, nogil=True)
+def _group_sums(trades: FloatArray, column: int, groups: int) -> FloatArray:  # pragma: no cover - compiled
+    """Return per group (the integer code in `column`): [trades, pnl, winners, sum of pnl_pct]."""
+    out = np.zeros((groups, 4))
+    for k in range(trades.shape[0]):
+        g = int(trades[k, column])
+        pnl = trades[k, T_PNL]
+        out[g, 0] += 1.0
+        out[g, 1] += pnl
+        out[g, 2] += pnl > 0
+        out[g, 3] += trades[k, T_PNL_PCT]
+    return out
+
+
+def _summary(sums: FloatArray) -> dict[str, float]:
+    count = int(sums[0])
     return {
         "trades_count": count,
-        "pnl": float(pnl.sum()),
-        "win_rate": float((pnl > 0).mean()) if count else math.nan,
-        "avg_trade": float(rows[:, T_PNL_PCT].mean()) if count else math.nan,
+        "pnl": float(sums[1]),
+        "win_rate": float(sums[2]) / count if count else math.nan,
+        "avg_trade": float(sums[3]) / count if count else math.nan,
     }

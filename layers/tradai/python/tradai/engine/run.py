@@ -17,7 +17,7 @@ import pandas as pd
 from tradai.engine import kernel
 from tradai.engine.bars import bar_seconds, common_index, fingerprint, normalize_universe
 from tradai.engine.config import SimulationSettings
-from tradai.engine.metrics import RunArrays, compute_metrics, simple_returns
+from tradai.engine.metrics import RunArrays, compute_metrics
 from tradai.engine.progress import Progress, Report, reporter
 from tradai.engine.registry import code_hash, resolve_strategy
 from tradai.engine.result import ENGINE_VERSION, BacktestResult, Reproducibility
@@ -47,9 +47,9 @@ class Market:
         return pd.DatetimeIndex(self.time.view("M8[ns]"), name="timestamp").tz_localize("UTC")
 
     @cached_property
-    def benchmark_returns(self) -> FloatArray:
-        """Return per-bar returns of buy-and-hold (computed once, shared by every run on this market)."""
-        return _benchmark_returns(self.prices[3])
+    def benchmark_prices(self) -> FloatArray:
+        """Return the buy-and-hold price per bar (computed once, shared by every run on this market)."""
+        return _benchmark_prices(self.prices[3])
 
     def bar_time(self, position: int) -> datetime:
         """Return the UTC time of bar `position` of the common axis."""
@@ -239,8 +239,9 @@ def simulate(
         in_market=in_market,
         capital=settings.capital,
         bar_seconds=seconds,
-        benchmark_returns=market.benchmark_returns,
+        benchmark_returns=None,
         symbols=market.symbols,
+        benchmark_prices=market.benchmark_prices,
     )
 
 
@@ -251,14 +252,14 @@ def _weights(symbols: tuple[str, ...], settings: SimulationSettings) -> FloatArr
     return raw / raw.sum() if raw.sum() > 0 else np.full(len(symbols), 1.0 / len(symbols))
 
 
-def _benchmark_returns(close: FloatArray) -> FloatArray:
-    """Return per-bar returns of an equal-weight buy-and-hold of every symbol (held from bar 0)."""
+def _benchmark_prices(close: FloatArray) -> FloatArray:
+    """Return the value per bar of an equal-weight buy-and-hold of every symbol (held from bar 0)."""
     if close.shape[0] == 1:
-        basket = close[0]
-    else:
-        filled = pd.DataFrame(close.T).ffill().bfill().to_numpy()
-        basket = (filled / filled[0]).mean(axis=1)
-    return simple_returns(basket, float(basket[0]))
+        alone: FloatArray = close[0]
+        return alone
+    filled = pd.DataFrame(close.T).ffill().bfill().to_numpy()
+    basket: FloatArray = (filled / filled[0]).mean(axis=1)
+    return basket
 
 
 def trades_frame(run: RunArrays, index: pd.DatetimeIndex, tags: tuple[str, ...]) -> pd.DataFrame:

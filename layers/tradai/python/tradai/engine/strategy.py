@@ -38,6 +38,8 @@ class BarArrays:
     close: FloatArray
     volume: FloatArray
     memo: IndicatorMemo | None = field(default=None, compare=False, repr=False, kw_only=True)
+    lanes: npt.NDArray[np.uint64] | None = field(default=None, compare=False, repr=False, kw_only=True)
+    """Hash lanes of the six columns, as `validate_bars` computed them for the fingerprint."""
 
     def __len__(self) -> int:
         return len(self.close)

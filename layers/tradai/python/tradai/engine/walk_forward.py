@@ -166,7 +166,7 @@ def _tail(run: RunArrays, start: int) -> RunArrays:
         in_market=run.in_market,
         capital=run.capital,
         bar_seconds=run.bar_seconds,
-        benchmark_returns=run.benchmark_returns[start:],
+        benchmark_returns=run.benchmark()[start:],
         symbols=run.symbols,
     )
 
@@ -191,7 +191,7 @@ def _stitch(
         in_market=sum(tail.in_market for tail in tails),
         capital=config.capital,
         bar_seconds=tails[0].bar_seconds,
-        benchmark_returns=np.concatenate([tail.benchmark_returns for tail in tails]),
+        benchmark_returns=np.concatenate([tail.benchmark() for tail in tails]),
         symbols=tails[0].symbols,
     )
     windows = pd.DataFrame(rows)
