@@ -5,7 +5,7 @@ Prints (one run, this machine):
   audit), p50/p95, one instance opening and closing trades;
 - throughput of 8 threads submitting at once against one budget;
 - list latency of `GET /api/v1/trading/orders` over the stored orders: newest page, a strategy's
-  page (its own index partition) and a status filter (the whole index partition is read).
+  page (its own index partition) and a status filter (the orders filed under that status).
 
 Run: `.venv/bin/python benchmarks/orders.py`.
 """
@@ -92,7 +92,7 @@ def main() -> None:
             for label, params in [
                 ("newest 100", {}),
                 ("one strategy's newest 100", {"strategy_id": "s1"}),
-                ("status filter (reads all)", {"status": "DENIED"}),
+                ("status filter (keyed)", {"status": "DENIED"}),
             ]:
                 times = []
                 for _ in range(7):

@@ -143,9 +143,11 @@ class ComputeStack(Stack):
             ),
             image=worker_image,
             environment=task_environment,
-            # Orders, fills and the instance's state are items; live trading reads the exchange keys.
+            # Orders, fills and the instance's state are items; a resubmitted order's fills are a query
+            # of its partition, and at start the strategy's unsettled orders are a query of the
+            # index (issue 8: settled with the broker); live trading reads the exchange keys.
             statements=[
-                *task_grants.statements(job_items),
+                *task_grants.statements(job_items | {Access.QUERY_TABLE, Access.QUERY_INDEXES}),
                 iam.PolicyStatement(
                     actions=["secretsmanager:GetSecretValue"],
                     resources=[persistent.exchange_keys.secret.secret_arn],

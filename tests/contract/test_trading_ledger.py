@@ -4,6 +4,7 @@ and indexes (bug B6 of seed 000 was a query whose key did not match the table's 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,46 @@ def test_given_no_budget_or_too_little_when_ordered_then_same_deny_reasons_on_ev
     assert without.deny_reason is DenyReason.NO_BUDGET
     assert too_big.deny_reason is DenyReason.INSUFFICIENT_BUDGET
     assert pipeline.budgets.get("small", "USDT").available == 50
+
+
+class CountingReads:
+    """The store, counting the records its queries return (what a list had to read)."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+        self.read = 0
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        page = self._store.query(*args, **kwargs)
+        self.read += len(page.records)
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_given_many_filled_orders_when_listed_by_status_then_one_keyed_query_reads_only_those(
+    store: DocumentStore,
+) -> None:
+    # Given twelve filled orders and one denied, of one strategy
+    pipeline = OrderPipeline(store=store, broker=PaperBroker(fee_rate=0.0))
+    pipeline.budgets.allocate("many", "USDT", 100)
+    for minute in range(12):
+        pipeline.submit(
+            _intent("many", Side.BUY if minute % 2 == 0 else Side.SELL, 1, 50, minute, "BTC/USDT:USDT")
+        )
+    pipeline.submit(_intent("many", Side.BUY, 5, 50, 20, "BTC/USDT:USDT"))
+    counting = CountingReads(store)
+    ledger = TradingLedger(counting)  # type: ignore[arg-type]
+
+    # When
+    denied = ledger.orders(strategy_id="many", status=OrderStatus.DENIED).items
+    denied_everywhere = ledger.orders(status=OrderStatus.DENIED).items
+    filled = ledger.orders(strategy_id="many", status=OrderStatus.FILLED, limit=1000).items
+
+    # Then: each read its status's own records, not the strategy's other orders
+    assert [order.client_order_id for order in denied] == ["many-20"]
+    assert [order.client_order_id for order in denied_everywhere] == ["many-20"]
+    assert [order.status for order in filled] == [OrderStatus.FILLED] * 12
+    assert counting.read == 1 + 1 + 12
+    assert filled[0].filled_quantity == 1

@@ -110,11 +110,12 @@ def test_given_worker_task_roles_when_synthesized_then_each_holds_only_what_its_
     instance = _role_actions(dev, "InstanceTaskTaskRole")
 
     # Then: items, bars read, results written; a chunk also queries its job's partition (progress)
-    # and reads its plan; only an instance reads the exchange keys
+    # and reads its plan; an instance queries an order's fills and, at start, its strategy's
+    # unsettled orders (an index); only an instance reads the exchange keys
     items = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
     bars = {"s3:ListBucket", "s3:GetObject"}
     assert backtest == items | bars | {"s3:PutObject", "dynamodb:Query"}
-    assert instance == items | bars | {"secretsmanager:GetSecretValue"}
+    assert instance == items | bars | {"dynamodb:Query", "secretsmanager:GetSecretValue"}
 
 
 # --- MLflow behind the internal ALB (bug B7) ---------------------------------------------------

@@ -1,9 +1,10 @@
 """Where the trading ledger lives in the document store: keys and index entries.
 
-The table of keys is in docs/data-model.md (patterns 8-16). In short: an order and its fills share
-the partition `ORDER#<client_order_id>`; a strategy's positions (its trades) live in the partition
-`STRATEGY#<id>`; `gsi1` lists a strategy's orders, fills and audit entries, and the budget
-registry; `gsi2` lists everything of a kind across strategies, newest first.
+The table of keys is in docs/data-model.md (patterns 8-16). In short: an order, its copy filed
+under its status, and its fills share the partition `ORDER#<client_order_id>`; a strategy's
+positions (its trades) live in the partition `STRATEGY#<id>`; `gsi1` lists a strategy's orders
+(all, or in one status), fills and audit entries, and the budget registry; `gsi2` lists
+everything of a kind across strategies, newest first.
 Timestamps in sort keys are ISO 8601 UTC with microseconds, so they sort in time order.
 """
 
@@ -43,6 +44,16 @@ def strategy_orders(strategy_id: str) -> str:
     return f"STRATEGY#{strategy_id}#ORDERS"
 
 
+def strategy_orders_with_status(strategy_id: str, status: str) -> str:
+    """The `gsi1` partition of a strategy's orders in one status."""
+    return f"STRATEGY#{strategy_id}#ORDERS#{status}"
+
+
+def orders_with_status(status: str) -> str:
+    """The `gsi2` partition of all orders in one status."""
+    return f"ORDERS#{status}"
+
+
 def strategy_fills(strategy_id: str) -> str:
     """The `gsi1` partition of a strategy's fills."""
     return f"STRATEGY#{strategy_id}#FILLS"
@@ -70,6 +81,24 @@ def order_record(order: Order) -> Record:
         indexes={
             "gsi1": IndexKey(strategy_orders(order.strategy_id), order_sk),
             "gsi2": IndexKey(ALL_ORDERS, order_sk),
+        },
+    )
+
+
+def order_status_record(order: Order) -> Record:
+    """The order's copy filed under its current status, so a status filter is one keyed query.
+
+    It shares the order's partition and is rewritten in the same transaction as every change of
+    the order, so the two never disagree.
+    """
+    order_sk = f"{timestamp(order.created_at)}#{order.client_order_id}"
+    status = order.status.value
+    return Record(
+        Key(f"ORDER#{order.client_order_id}", "STATUS"),
+        order.model_dump(mode="json"),
+        indexes={
+            "gsi1": IndexKey(strategy_orders_with_status(order.strategy_id, status), order_sk),
+            "gsi2": IndexKey(orders_with_status(status), order_sk),
         },
     )
 

@@ -49,6 +49,7 @@ from tradai.services.ledger_records import (
     open_position_key,
     order_key,
     order_record,
+    order_status_record,
     position_record,
     traded_strategy_key,
     traded_strategy_record,
@@ -131,6 +132,7 @@ class OrderPipeline:
                 self._store,
                 [
                     Put(order_record(order), ItemAbsent()),
+                    Put(order_status_record(order)),
                     self._audit_put(order, AuditAction.SIGNAL, _signal(order)),
                 ],
             )
@@ -240,7 +242,7 @@ class OrderPipeline:
         transact_retrying(
             self._store,
             [
-                self._order_update(order, denied, expected=OrderStatus.PENDING),
+                *self._order_writes(order, denied, expected=OrderStatus.PENDING),
                 self._audit_put(denied, AuditAction.ORDER_DENIED, f"denied: {reason.value}: {detail}"),
             ],
         )
@@ -258,9 +260,7 @@ class OrderPipeline:
             InsufficientBudget: the budget has less available than the order's notional.
         """
         submitted = self._finish(order, OrderStatus.SUBMITTED, {})
-        operations: list[WriteOperation] = [
-            self._order_update(order, submitted, expected=OrderStatus.PENDING)
-        ]
+        operations = self._order_writes(order, submitted, expected=OrderStatus.PENDING)
         units = order.reserved_units
         if units:
             operations.append(self.budgets.reserve_operation(order.strategy_id, order.currency, units))
@@ -289,7 +289,7 @@ class OrderPipeline:
         )
         action = AuditAction.ORDER_EXPIRED if status is OrderStatus.EXPIRED else AuditAction.ORDER_REJECTED
         operations: list[WriteOperation] = [
-            self._order_update(order, closed, expected=OrderStatus.SUBMITTED),
+            *self._order_writes(order, closed, expected=OrderStatus.SUBMITTED),
             self._audit_put(closed, action, f"{status.value.lower()}: {detail}"),
         ]
         if order.reserved_units:
@@ -370,7 +370,7 @@ class OrderPipeline:
         closed = [closed for effect in effects for closed in effect.closed]
         opened = [opened for effect in effects for opened in effect.opened]
         operations: list[WriteOperation] = [
-            self._order_update(order, settled, expected=OrderStatus.SUBMITTED),
+            *self._order_writes(order, settled, expected=OrderStatus.SUBMITTED),
             *(Put(fill_record(fill, sequence), ItemAbsent()) for sequence, fill in enumerate(fills, start=1)),
             *_position_writes(order, position, current, closed),
             self.budgets.settle_operation(
@@ -405,6 +405,10 @@ class OrderPipeline:
 
     def _finish(self, order: Order, status: OrderStatus, changes: dict[str, object]) -> Order:
         return order.model_copy(update={**changes, "status": status, "updated_at": self._clock()})
+
+    def _order_writes(self, before: Order, after: Order, *, expected: OrderStatus) -> list[WriteOperation]:
+        """Move the order from `before` (if it is still `expected`) to `after`, and its status copy."""
+        return [self._order_update(before, after, expected=expected), Put(order_status_record(after))]
 
     def _order_update(self, before: Order, after: Order, *, expected: OrderStatus) -> Update:
         document = after.model_dump(mode="json")

@@ -41,9 +41,11 @@ from tradai.services.ledger_records import (
     TRADED_STRATEGIES,
     TradedStrategy,
     order_key,
+    orders_with_status,
     strategy_audit,
     strategy_fills,
     strategy_orders,
+    strategy_orders_with_status,
     strategy_partition,
     traded_strategy_key,
 )
@@ -163,7 +165,14 @@ class TradingLedger:
             strategy_name=strategy_name,
             equal={"instrument_id": instrument_id, "status": status.value if status else None},
         )
-        partition = _by_strategy(strategy_id, strategy_orders, ALL_ORDERS)
+        if status is None:
+            partition = _by_strategy(strategy_id, strategy_orders, ALL_ORDERS)
+        else:  # the orders' copies filed under their status: one keyed query, no filtering pass
+            partition = _by_strategy(
+                strategy_id,
+                lambda strategy: strategy_orders_with_status(strategy, status.value),
+                orders_with_status(status.value),
+            )
         return self._list(partition, Order, where, limit=limit, offset=offset)
 
     def fills(
