@@ -110,6 +110,21 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             i = j
             if i == stop:
                 break
+            if not fill_on_close and not np.isnan(open_[0, i]):
+                # the entry signal's bar: flat with nothing pending, it only places the order (as below)
+                entry = 0.0
+                if enter_long[0, i] and not exit_long[0, i]:
+                    entry = 1.0
+                elif enter_short[0, i] and not exit_short[0, i]:
+                    entry = -1.0
+                last[0] = close[0, i]
+                equity[i] = cash
+                if entry != 0.0:
+                    pend_entry[0] = entry
+                    pend_bar[0] = i
+                    idle = False
+                i += 1
+                continue
         elif idle and not _any_entry(enter_long, enter_short, i):
             # nothing can happen before the next entry signal: the equity is the cash until then
             equity[i] = cash
@@ -121,6 +136,16 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             i, in_market = _hold_long(pos, close, open_, exit_long, equity, cash, i, stop, in_market, last)
             if i == stop:
                 break
+            if exit_long[0, i] and i < n_bar - 1 and not fill_on_close and not np.isnan(open_[0, i]):
+                # its exit signal's bar: it only places the exit (and a reversal), as below
+                last[0] = close[0, i]
+                pend_exit[0] = True
+                pend_entry[0] = -1.0 if enter_short[0, i] and not exit_short[0, i] else 0.0
+                pend_bar[0] = i
+                in_market += 1
+                equity[i] = cash + _value(pos, 0, last[0])
+                i += 1
+                continue
         for s in range(n_sym):
             o = open_[s, i]
             if np.isnan(o):
