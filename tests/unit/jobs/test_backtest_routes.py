@@ -149,6 +149,18 @@ def test_given_undeclared_query_parameter_when_listed_then_422_naming_it(
     assert "unknown query parameter" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("query", ["limit=1&limit=100", "status=FAILED&status=COMPLETED"])
+def test_given_single_valued_query_parameter_repeated_when_listed_then_422_naming_it(
+    client: TestClient, query: str
+) -> None:
+    # When: two values where one would silently win
+    response = client.get(f"/api/v1/backtests?{query}")
+
+    # Then
+    assert response.status_code == 422
+    assert "given more than once" in response.json()["detail"]
+
+
 def test_given_path_served_by_two_routes_when_wrong_method_then_405_allow_lists_both(
     client: TestClient,
 ) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from tradai.api.auth import Admin, Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.routers import strategy_paths  # noqa: F401 (registers the path convertor)
+from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.ab_tests import AbTestStart, RoutingInfoPublic
 from tradai.api.schemas.common import error_doc
 from tradai.domain.clock import utc_now
 from tradai.services import ab_tests
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
-
-StrategyName = Annotated[str, Path(max_length=100, description="A strategy name")]
 
 
 @router.get(

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.routers.strategies import Filters, Limit, Offset
+from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.catalog import (
     BacktestPointPublic,
     CatalogEntry,
@@ -29,7 +30,6 @@ from tradai.services.strategies import StrategyFilters
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
-StrategyName = Annotated[str, Path(max_length=100, description="A strategy name")]
 VersionQuery = Annotated[str, Query(pattern=VERSION_PATTERN)]
 NOT_FOUND = error_doc(404, "No such strategy (or version)")
 

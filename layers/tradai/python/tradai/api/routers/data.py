@@ -30,6 +30,7 @@ from tradai.services.job_repository import JobRepository
 from tradai.services.market_data import SyncRequest, check_freshness, list_symbols
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"])
+MAX_FRESHNESS_SYMBOLS = 100
 
 ExchangeName = Annotated[
     str, Query(alias="exchange", max_length=40, description="binance_futures, binance, or a ccxt id.")
@@ -79,8 +80,14 @@ def get_symbols(
 def get_freshness(
     _: Viewer,
     market_data: MarketDataDep,
-    symbols: list[str] = Query(default_factory=list, description="Repeat it, or separate symbols by commas."),
-    symbols_brackets: list[str] = Query(default_factory=list, alias="symbols[]", include_in_schema=False),
+    symbols: list[str] = Query(
+        default_factory=list,
+        max_length=MAX_FRESHNESS_SYMBOLS,
+        description="Repeat it, or separate symbols by commas (at most 100 symbols).",
+    ),
+    symbols_brackets: list[str] = Query(
+        default_factory=list, alias="symbols[]", max_length=MAX_FRESHNESS_SYMBOLS, include_in_schema=False
+    ),
     stale_threshold_hours: int = Query(24, ge=1, le=24 * 365),
     exchange_name: ExchangeName = "binance_futures",
 ) -> FreshnessResponse:
@@ -90,6 +97,16 @@ def get_freshness(
     if not wanted:  # the issue asks for 422 here: a missing parameter, not a bad value
         raise RequestValidationError(
             [{"loc": ("query", "symbols"), "msg": "at least one symbol is required", "type": "missing"}]
+        )
+    if len(given) > MAX_FRESHNESS_SYMBOLS:  # counted after splitting, so commas cannot get around it
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "symbols"),
+                    "msg": f"at most {MAX_FRESHNESS_SYMBOLS} symbols per request",
+                    "type": "too_long",
+                }
+            ]
         )
     now = utc_now()
     freshness = check_freshness(

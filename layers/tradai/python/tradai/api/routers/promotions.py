@@ -6,13 +6,11 @@ these routes beside `/api/v1/models`.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from tradai.api.auth import Admin
 from tradai.api.deps import ContainerDep
-from tradai.api.routers import strategy_paths  # noqa: F401 (registers the path convertor)
+from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.models import PromoteRequest, PromoteResult, StageRequest, StageResult
 from tradai.domain.clock import utc_now
@@ -21,7 +19,6 @@ from tradai.services import promotion
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
-StrategyName = Annotated[str, Path(max_length=100, description="A strategy name")]
 REFUSALS = error_doc(404, "No such strategy or version") | error_doc(409, "Refused: the detail says why")
 
 

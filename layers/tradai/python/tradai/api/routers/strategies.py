@@ -8,9 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.routers import strategy_paths  # noqa: F401 (registers the path convertor)
+from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.strategies import (
+    EXCHANGE_PATTERN,
+    NAME_PATTERN,
+    TIMEFRAME_PATTERN,
     VERSION_PATTERN,
     StrategyDetailPublic,
     StrategyList,
@@ -28,14 +31,13 @@ from tradai.services.strategies import NewVersion, StrategyFilters
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
 
-StrategyName = Annotated[str, Path(max_length=100, description="A strategy name")]
 NOT_FOUND = error_doc(404, "No such strategy")
 
 
 def strategy_filters(
     stage: Stage | None = None,
-    exchange: Annotated[str | None, Query(max_length=40)] = None,
-    timeframe: Annotated[str | None, Query(max_length=10)] = None,
+    exchange: Annotated[str | None, Query(pattern=EXCHANGE_PATTERN)] = None,
+    timeframe: Annotated[str | None, Query(pattern=TIMEFRAME_PATTERN)] = None,
     search: Annotated[str | None, Query(max_length=100, description="In name or description")] = None,
     min_sharpe: Annotated[float | None, Query(ge=-1e6, le=1e6)] = None,
     max_drawdown: Annotated[
@@ -100,7 +102,7 @@ def register_strategy(container: ContainerDep, _: Trader, body: StrategyRegister
 def get_strategy(
     container: ContainerDep,
     _: Viewer,
-    config_name: Annotated[str, Path(max_length=100, description="A config name or a strategy name")],
+    config_name: Annotated[str, Path(pattern=NAME_PATTERN, description="A config name or a strategy name")],
 ) -> StrategyDetailPublic:
     return StrategyDetailPublic.of_detail(strategies.strategy_detail(store=container.store, name=config_name))
 

@@ -7,7 +7,12 @@ not matter (in one app or across Lambdas).
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Path
 from starlette.convertors import Convertor, register_url_convertor
+
+from tradai.api.schemas.strategies import NAME_PATTERN
 
 RESERVED = ("pnl",)
 """Fixed one-segment paths under `/api/v1/strategies` served by other routers."""
@@ -26,3 +31,8 @@ class StrategyRefConvertor(Convertor[str]):
 
 
 register_url_convertor("strategy_ref", StrategyRefConvertor())
+
+
+StrategyName = Annotated[str, Path(pattern=NAME_PATTERN, description="A strategy name")]
+"""A strategy (or config) name in a path: the pattern names are registered with, so a name that
+could never exist (`../x`, `💥`, 10 kB) is a 422 before any lookup."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,7 +60,9 @@ class SyncBody(BaseModel):
         },
     )
 
-    symbols: list[str] = Field(min_length=1, max_length=50, description="ccxt unified symbols.")
+    symbols: list[Annotated[str, Field(max_length=64)]] = Field(
+        min_length=1, max_length=50, description="ccxt unified symbols."
+    )
     exchange: str = Field(default="binance_futures", max_length=40)
     timeframe: str = Field(default="1h", max_length=8)
     start: datetime | None = Field(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,7 @@ class RunBody(BaseModel):
     config_id: str | None = Field(
         default=None, max_length=128, description="A config version to run (default: the active config)."
     )
-    symbols: list[str] | None = Field(
+    symbols: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, min_length=1, max_length=10, description="Default: the strategy's pairs."
     )
     parameters: dict[str, Any] = Field(

@@ -15,6 +15,8 @@ from tradai.services.version_metrics import BacktestEvidence
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
 VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+\-]{0,49}$"
 SYMBOL_PATTERN = r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$"
+EXCHANGE_PATTERN = r"^[a-z0-9_]{2,40}$"
+TIMEFRAME_PATTERN = r"^[1-9][0-9]{0,2}[mhdw]$"
 
 
 class MetricsPublic(VersionMetrics):
@@ -80,11 +82,11 @@ class StrategyRegister(BaseModel):
     parameters: dict[Annotated[str, Field(max_length=64)], ParameterValue] = Field(
         default_factory=dict, max_length=50
     )
-    timeframe: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,2}[mhdw]$")
+    timeframe: str | None = Field(default=None, pattern=TIMEFRAME_PATTERN)
     pairs: list[Annotated[str, Field(pattern=SYMBOL_PATTERN)]] | None = Field(
         default=None, min_length=1, max_length=50
     )
-    exchange: str = Field(default="binance_futures", pattern=r"^[a-z0-9_]{2,40}$")
+    exchange: str = Field(default="binance_futures", pattern=EXCHANGE_PATTERN)
 
 
 class StrategyDetailPublic(StrategySummary):
