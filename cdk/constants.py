@@ -109,6 +109,7 @@ WORKER_IMAGE_TAG_PARAMETER = "WorkerImageTag"
 WORKER_IMAGE_TAG_DEFAULT = "latest"
 BACKTEST_TASK_FAMILY = "backtest-worker"
 INSTANCE_TASK_FAMILY = "strategy-instance"
+SYNC_TASK_FAMILY = "sync-worker"
 MLFLOW_PORT = 5000
 MLFLOW_PREFIX = "/mlflow"
 """MLflow serves UI and REST API under this prefix (`--static-prefix`; MLflow 3.x moves both: B7)."""

@@ -34,6 +34,7 @@ class Access(Enum):
     MARKET_DATA_WRITE = "s3:PutObject and DeleteObject on the market-data bucket (ArcticDB)"
     BACKTEST_EXECUTIONS = "states:StartExecution and StopExecution of the backtest state machine"
     STRATEGY_INSTANCES = "ECS RunTask/StopTask/ListTasks/DescribeTasks of instance tasks, their logs"
+    SYNC_TASKS = "ECS RunTask/StopTask/ListTasks/DescribeTasks of market-data sync tasks"
     WEBSOCKET_CONNECTIONS = "execute-api:ManageConnections on the WebSocket API"
 
 
@@ -71,8 +72,9 @@ FUNCTIONS: dict[str, FunctionEntry] = {
     ),
     "data": FunctionEntry(
         description="/api/v1/data: symbols, freshness and sync of market data",
-        # Items: the status and cancel routes of sync jobs (GET/POST /data/sync/{id}).
-        access=_JOB_ITEMS | {_A.MARKET_DATA_READ, _A.MARKET_DATA_WRITE},
+        # Items: the status and cancel routes of sync jobs (GET/POST /data/sync/{id}); large syncs
+        # run as ECS tasks the function starts, stops and checks on.
+        access=_JOB_ITEMS | {_A.MARKET_DATA_READ, _A.MARKET_DATA_WRITE, _A.SYNC_TASKS},
         routes=(f"{API_PREFIX}/data",),
         memory_mb=1024,
     ),

@@ -51,6 +51,14 @@ class InstanceTasks:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkerTasks:
+    """Tasks of one worker task definition on the cluster (market-data syncs)."""
+
+    cluster: ecs.ICluster
+    task_definition: ecs.TaskDefinition
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccessGrants:
     """Turns a function's `Access` set into IAM statements on this environment's resources.
 
@@ -63,6 +71,7 @@ class AccessGrants:
     market_data: s3.IBucket | None = None
     state_machine: sfn.StateMachine | None = None
     instances: InstanceTasks | None = None
+    sync_tasks: WorkerTasks | None = None
     websocket_connections_arn: str | None = None
     """`arn:...:execute-api:{region}:{account}:{api}/{stage}/*/@connections/*`."""
 
@@ -102,6 +111,9 @@ class AccessGrants:
             return state_machine_executions(_required(self.state_machine, kind))
         if kind is Access.STRATEGY_INSTANCES:
             return strategy_instance_tasks(_required(self.instances, kind))
+        if kind is Access.SYNC_TASKS:
+            sync = _required(self.sync_tasks, kind)
+            return worker_task_statements(sync.cluster, sync.task_definition)
         return [
             iam.PolicyStatement(
                 actions=["execute-api:ManageConnections"],
@@ -125,15 +137,23 @@ def state_machine_executions(state_machine: sfn.StateMachine) -> list[iam.Policy
 
 
 def strategy_instance_tasks(instances: InstanceTasks) -> list[iam.PolicyStatement]:
-    """ECS permissions of the strategy-instance routes, scoped to one cluster and one family (B2, B3).
+    """ECS permissions of the strategy-instance routes (`worker_task_statements`), and their logs."""
+    statements = worker_task_statements(instances.cluster, instances.task_definition)
+    logs_read = iam.PolicyStatement(
+        actions=["logs:GetLogEvents"], resources=[instances.log_group.log_group_arn]
+    )
+    return [*statements[:-1], logs_read, statements[-1]]
+
+
+def worker_task_statements(
+    cluster: ecs.ICluster, definition: ecs.TaskDefinition
+) -> list[iam.PolicyStatement]:
+    """Start, stop, list and describe tasks of one task definition, scoped to one cluster and family (B2, B3).
 
     RunTask names the task definition family and is bound to the cluster; StopTask, DescribeTasks and
     ListTasks act on tasks (ListTasks on container instances) of that cluster only; PassRole hands
-    over exactly the instance task's two roles, and only to ECS tasks; the logs route reads the
-    instance log group only.
+    over exactly the task's two roles, and only to ECS tasks (the last statement).
     """
-    cluster = instances.cluster
-    definition = instances.task_definition
     on_cluster = {"ArnEquals": {"ecs:cluster": cluster.cluster_arn}}
     stack = Stack.of(cluster)
     family_arn = stack.format_arn(
@@ -152,7 +172,6 @@ def strategy_instance_tasks(instances: InstanceTasks) -> list[iam.PolicyStatemen
         iam.PolicyStatement(
             actions=["ecs:ListTasks"], resources=[container_instances_arn], conditions=on_cluster
         ),
-        iam.PolicyStatement(actions=["logs:GetLogEvents"], resources=[instances.log_group.log_group_arn]),
         iam.PolicyStatement(
             actions=["iam:PassRole"],
             resources=roles,

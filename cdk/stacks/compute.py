@@ -19,6 +19,7 @@ from cdk.constants import (
     BACKTEST_TASK_FAMILY,
     INSTANCE_TASK_FAMILY,
     MARKET_DATA_BUCKET,
+    SYNC_TASK_FAMILY,
     WORKER_CONTAINER,
     WORKER_IMAGE_TAG_DEFAULT,
     WORKER_IMAGE_TAG_PARAMETER,
@@ -36,7 +37,7 @@ from cdk.function_table import FUNCTIONS, Access
 from cdk.layer_build import REPO_ROOT
 from cdk.nag import acknowledge, nag_arn
 from cdk.outputs import add_outputs
-from cdk.permissions import AccessGrants, InstanceTasks
+from cdk.permissions import AccessGrants, InstanceTasks, WorkerTasks
 from cdk.stacks.foundation import FoundationStack
 from cdk.stacks.persistent import PersistentStack
 
@@ -154,6 +155,26 @@ class ComputeStack(Stack):
                 ),
             ],
         )
+        self.sync_task = WorkerTask(
+            self,
+            "SyncTask",
+            config=config,
+            spec=TaskSpec(
+                family=SYNC_TASK_FAMILY,
+                description="One background market-data sync (`tradai worker sync --job-id <id>`)",
+                cpu=config.instance_cpu,
+                memory_mib=config.instance_memory_mib,
+            ),
+            image=worker_image,
+            environment=task_environment,
+            # Progress and the sync report go to the job item; fetched bars are written to ArcticDB.
+            statements=task_grants.statements(job_items | {Access.MARKET_DATA_WRITE}),
+        )
+        acknowledge(
+            self.sync_task.task_role,
+            f"IAM5[Resource::{nag_arn(self, market_data.arn_for_objects('*'))}]",
+            "ArcticDB names its segment objects at write time; the sync task reads and writes them.",
+        )
         for task in (self.backtest_task, self.instance_task):
             acknowledge(
                 task.task_role,
@@ -174,6 +195,8 @@ class ComputeStack(Stack):
             "TRADAI_INSTANCE_SECURITY_GROUPS": self.tasks.task_security_group.security_group_id,
             "TRADAI_INSTANCE_LOG_GROUP": self.instance_task.log_group.log_group_name,
             "TRADAI_INSTANCE_LOG_STREAM_PREFIX": INSTANCE_TASK_FAMILY,
+            # Large market-data syncs run as tasks of this definition (adapters/ecs_sync_executor.py).
+            "TRADAI_SYNC_TASK_DEFINITION": self.sync_task.definition.task_definition_arn,
         }
 
         grants = AccessGrants(
@@ -185,6 +208,7 @@ class ComputeStack(Stack):
                 task_definition=self.instance_task.definition,
                 log_group=self.instance_task.log_group,
             ),
+            sync_tasks=WorkerTasks(cluster=self.tasks.cluster, task_definition=self.sync_task.definition),
         )
         names = deployed_functions(websocket=False)
         steps = [name for name in names if name in STATE_MACHINE_STEPS]
@@ -263,6 +287,7 @@ class ComputeStack(Stack):
                 "ecs_cluster_name": self.tasks.cluster.cluster_name,
                 "backtest_task_definition_arn": self.backtest_task.definition.task_definition_arn,
                 "instance_task_definition_arn": self.instance_task.definition.task_definition_arn,
+                "sync_task_definition_arn": self.sync_task.definition.task_definition_arn,
                 **(
                     {"backtest_state_machine_arn": self.state_machine.state_machine_arn}
                     if self.state_machine

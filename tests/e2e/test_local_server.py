@@ -111,3 +111,8 @@ def test_given_first_start_when_stored_symbols_listed_then_demo_data_is_there(
     with urllib.request.urlopen(f"{base_url}/api/v1/data/symbols?source=stored") as response:
         symbols = json.loads(response.read())["symbols"]
     assert {"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"} <= set(symbols)
+    # And the demo bars end at the last closed hour: fresh, not stale since the demo was written
+    query = "symbols=BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT&stale_threshold_hours=24"
+    with urllib.request.urlopen(f"{base_url}/api/v1/data/freshness?{query}") as response:
+        freshness = json.loads(response.read())["freshness"]
+    assert [item["is_stale"] for item in freshness.values()] == [False, False, False]

@@ -34,7 +34,8 @@ def build_app(auth: str) -> FastAPI:
     app_settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix=f"tradai-fuzz-{auth}-")), auth=auth)
     container = build_container(app_settings)
     assert container.market_data is not None
-    load_demo_data(market_data=container.market_data)  # stored bars, so submissions can pass validation
+    # stored bars, so submissions can pass validation
+    load_demo_data(market_data=container.market_data, now=datetime.now(UTC))
     assert container.strategies is not None
     # A registered strategy and config to find; this also loads the engine before the first request.
     ensure_demo_strategy(store=container.store, catalog=container.strategies, now=datetime.now(UTC))

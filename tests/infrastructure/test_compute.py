@@ -17,6 +17,7 @@ pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed
 from cdk.constants import (
     BACKTEST_TASK_FAMILY,
     INSTANCE_TASK_FAMILY,
+    SYNC_TASK_FAMILY,
     WORKER_CONTAINER,
     WORKER_IMAGE_TAG_PARAMETER,
 )
@@ -79,10 +80,12 @@ def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_
     definitions = _task_definitions(dev)
     parameters = dev.templates["compute"].find_parameters(WORKER_IMAGE_TAG_PARAMETER)
 
-    # Then: one image for backtest chunks and strategy instances, the tag chosen at deploy
-    assert set(definitions) == {BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY, "mlflow"}
+    # Then: one image for backtest chunks, strategy instances and market-data syncs, the tag chosen
+    # at deploy
+    workers = (BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY, SYNC_TASK_FAMILY)
+    assert set(definitions) == {*workers, "mlflow"}
     assert parameters[WORKER_IMAGE_TAG_PARAMETER]["Type"] == "String"
-    for family in (BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY):
+    for family in workers:
         definition = definitions[family]
         assert definition["RequiresCompatibilities"] == ["FARGATE"]
         # X86_64: ArcticDB publishes Linux wheels for x86_64 only (containers/worker/Dockerfile)
@@ -108,14 +111,16 @@ def test_given_worker_task_roles_when_synthesized_then_each_holds_only_what_its_
     # When
     backtest = _role_actions(dev, "BacktestTaskTaskRole")
     instance = _role_actions(dev, "InstanceTaskTaskRole")
+    sync = _role_actions(dev, "SyncTaskTaskRole")
 
     # Then: items, bars read, results written; a chunk also queries its job's partition (progress)
     # and reads its plan; an instance queries an order's fills and, at start, its strategy's
-    # unsettled orders (an index); only an instance reads the exchange keys
+    # unsettled orders (an index); only an instance reads the exchange keys; only a sync writes bars
     items = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
     bars = {"s3:ListBucket", "s3:GetObject"}
     assert backtest == items | bars | {"s3:PutObject", "dynamodb:Query"}
     assert instance == items | bars | {"dynamodb:Query", "secretsmanager:GetSecretValue"}
+    assert sync == items | bars | {"s3:PutObject", "s3:DeleteObject"}
 
 
 # --- MLflow behind the internal ALB (bug B7) ---------------------------------------------------

@@ -300,9 +300,49 @@ def test_given_synthesized_app_when_any_role_has_ecs_task_actions_then_it_is_an_
         if any(a.startswith("ecs:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
     }
 
-    # Then: the state machine (RunTask .sync) and the instances routes, nobody else
-    allowed = ("InstancesRole", "BacktestStateMachineRole")
+    # Then: the state machine (RunTask .sync), the instances routes and the data routes (sync tasks),
+    # nobody else
+    allowed = ("InstancesRole", "BacktestStateMachineRole", "DataRole")
     assert all(holder.startswith(allowed) for holder in holders), holders
+
+
+def test_given_data_function_when_synthesized_then_it_may_run_only_sync_tasks_on_the_cluster(
+    dev: Synthesized,
+) -> None:
+    # When
+    statements = [
+        statement
+        for policy in dev.resources("compute", "AWS::IAM::Policy").values()
+        if policy["Properties"]["Roles"][0]["Ref"].startswith("DataRole")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    by_action = {
+        action: statement
+        for statement in statements
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        if action.startswith(("ecs:", "iam:"))
+    }
+    variables = next(
+        fn["Properties"]["Environment"]["Variables"]
+        for logical_id, fn in dev.resources("compute", "AWS::Lambda::Function").items()
+        if logical_id.startswith("DataFunction")
+    )
+
+    # Then: large syncs start tasks of the sync family only, bound to the cluster (B3), may stop and
+    # find them (B2), and hand over exactly the sync task's two roles, to ECS only
+    assert set(by_action) == {
+        "ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole",
+    }  # fmt: skip
+    run = by_action["ecs:RunTask"]
+    assert "task-definition/tradai-dev-sync-worker:*" in json.dumps(run["Resource"])
+    for action in ("ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "ecs:ListTasks"):
+        assert "TasksCluster" in json.dumps(by_action[action]["Condition"]["ArnEquals"]["ecs:cluster"])
+    passed = by_action["iam:PassRole"]
+    assert passed["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    roles = json.dumps(passed["Resource"])
+    assert roles.count("SyncTask") == 2
+    assert "InstanceTask" not in roles
+    assert variables["TRADAI_SYNC_TASK_DEFINITION"]["Ref"].startswith("SyncTaskDefinition")
 
 
 # --- optional custom domain --------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ from tests.fakes import FakeExchange, FakeMarketData
 from tradai.domain.errors import ExchangeUnavailable, InvalidBarFile, InvalidInput
 from tradai.domain.market import Gap
 from tradai.services.bar_files import import_bar_file
-from tradai.services.demo_data import DEMO_MARKETS, demo_bars, demo_data_missing, load_demo_data
+from tradai.services.demo_data import DEMO_MARKETS, DEMO_START, demo_bars, demo_data_missing, load_demo_data
 from tradai.services.market_data import (
     SyncRequest,
     check_freshness,
@@ -206,8 +206,9 @@ def test_given_unreachable_exchange_when_symbols_listed_then_stored_source_still
 
 def test_given_same_seed_when_demo_bars_made_then_identical_realistic_two_years() -> None:
     # Given / When
-    first, again = demo_bars(DEMO_MARKETS[0]), demo_bars(DEMO_MARKETS[0])
-    other = demo_bars(DEMO_MARKETS[0], seed=7)
+    two_years = DEMO_START + timedelta(days=2 * 365)
+    first, again = demo_bars(DEMO_MARKETS[0], until=two_years), demo_bars(DEMO_MARKETS[0], until=two_years)
+    other = demo_bars(DEMO_MARKETS[0], until=two_years, seed=7)
 
     # Then
     pd.testing.assert_frame_equal(first, again)
@@ -222,18 +223,38 @@ def test_given_same_seed_when_demo_bars_made_then_identical_realistic_two_years(
     assert monthly_vol.max() > 1.5 * monthly_vol.min()  # calm and wild regimes
 
 
-def test_given_empty_store_when_demo_loaded_then_three_symbols_stored() -> None:
+def test_given_later_load_when_demo_bars_made_then_same_bars_extended_to_the_last_closed_hour() -> None:
+    # Given
+    earlier = datetime(2025, 6, 1, 12, 30, tzinfo=UTC)
+    later = datetime(2026, 11, 27, 3, 45, tzinfo=UTC)
+
+    # When
+    before = demo_bars(DEMO_MARKETS[1], until=earlier)
+    after = demo_bars(DEMO_MARKETS[1], until=later)
+
+    # Then: the earlier bars are a prefix of the later ones; each ends with the last closed hour
+    pd.testing.assert_frame_equal(after.iloc[: len(before)], before)
+    assert before.index[-1] == pd.Timestamp("2025-06-01 11:00", tz="UTC")
+    assert after.index[-1] == pd.Timestamp("2026-11-27 02:00", tz="UTC")
+    assert after.index[0] == pd.Timestamp(DEMO_START)
+
+
+def test_given_empty_store_when_demo_loaded_then_three_symbols_stored_and_fresh() -> None:
     # Given
     store = FakeMarketData()
     assert demo_data_missing(market_data=store)
 
     # When
-    reports = load_demo_data(market_data=store)
+    reports = load_demo_data(market_data=store, now=NOW)
 
-    # Then
+    # Then: a new user sees data up to the last closed hour, not stale data
     assert sorted(reports) == sorted(market.symbol for market in DEMO_MARKETS)
     assert store.list_symbols(exchange=EXCHANGE) == sorted(reports)
     assert not demo_data_missing(market_data=store)
+    freshness = check_freshness(
+        market_data=store, exchange=EXCHANGE, symbols=sorted(reports), threshold_hours=24, now=NOW
+    )
+    assert all(not item.is_stale and item.hours_old == 1 for item in freshness.values())
 
 
 def test_given_csv_file_when_imported_then_bars_stored(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ class Container:
     exchange: Exchange | None = None
     """Exchanges' public market data (ccxt, imported on first use); None where there is no access."""
     sync_executor: JobExecutor | None = None
-    """Runs market-data sync jobs (the local worker processes); None: every sync runs inline."""
+    """Runs market-data sync jobs (local worker processes, ECS tasks in AWS); None: every sync runs inline."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
 
     @property
@@ -149,6 +149,18 @@ def _aws_container(settings: Settings) -> Container:
             ecs_factory=_boto3_client(settings, "ecs"),
             logs_factory=_boto3_client(settings, "logs"),
         ),
+        sync_executor=_ecs_sync_executor(settings),
+    )
+
+
+def _ecs_sync_executor(settings: Settings) -> JobExecutor | None:
+    """Large syncs run as ECS tasks; None where no sync task definition is given (syncs run inline)."""
+    if settings.sync_task_definition is None:
+        return None
+    from tradai.adapters.ecs_sync_executor import EcsSyncExecutor
+
+    return EcsSyncExecutor(
+        settings, task_definition=settings.sync_task_definition, ecs_factory=_boto3_client(settings, "ecs")
     )
 
 

@@ -149,6 +149,21 @@ class JobExecutor(Protocol):
         """Stop the job's work if it is running; the caller has already marked it CANCELLED."""
 
 
+@runtime_checkable
+class WatchedJobExecutor(JobExecutor, Protocol):
+    """An executor whose workers can die unseen (an ECS task); readers ask it whether one is gone.
+
+    The local process executor needs none of this: it reaps its own dead workers.
+    """
+
+    def worker_gone(self, job_id: str) -> str | None:
+        """Say why no worker works on the job any more, or None while one is starting or running.
+
+        Raises:
+            Unavailable: the executor could not be asked.
+        """
+
+
 class JobEventPublisher(Protocol):
     """Delivers job messages to whoever watches the job (the local WebSocket bus)."""
 

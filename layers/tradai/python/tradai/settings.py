@@ -175,6 +175,17 @@ class Settings(BaseSettings):
         default="tradai-worker-dev", description="The worker task definition instances run as (AWS)."
     )
     instance_container_name: str = Field(default="worker", description="The worker container's name.")
+    sync_task_definition: str | None = Field(
+        default=None,
+        description="AWS: the worker task definition background syncs run as (`tradai worker sync`); "
+        "unset: every sync runs inside the request.",
+    )
+    sync_lost_after_seconds: int = Field(
+        default=120,
+        ge=10,
+        le=86_400,
+        description="AWS: a sync job silent this long is checked against ECS; no task left marks it FAILED.",
+    )
     instance_subnets: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Subnets of instance tasks (awsvpc), comma-separated."
     )

@@ -98,6 +98,38 @@ def run_chunk(job_id: str, chunk: int, settings: Settings, *, container: Contain
     )
 
 
+def run_sync_job(job_id: str, settings: Settings, *, container: Container | None = None) -> bool:
+    """Run the QUEUED market-data sync job `job_id` in this process (a Fargate task in AWS).
+
+    The task marks the job RUNNING itself (no state machine does it for syncs); a job cancelled
+    before the task started is left alone. Progress and the report go to the job item, as a local
+    worker's do. Returns False when the job failed, so the task exits non-zero.
+    `container` replaces the one `settings` builds (tests).
+    """
+    import logging
+
+    from tradai.domain.clock import utc_now
+    from tradai.domain.jobs import InvalidTransition, JobKind, JobNotFound, JobStatus
+    from tradai.services.sync_jobs import run
+
+    configure_logging(settings.log_level)
+    container = container or build_container(settings)
+    jobs = JobRepository(container.store)
+    now = utc_now()
+    log = logging.getLogger(__name__)
+    try:
+        jobs.get(job_id, kind=JobKind.DATA_SYNC)
+        jobs.transition(job_id, JobStatus.RUNNING, at=now, changes={"started_at": now.isoformat()})
+    except JobNotFound:
+        log.error("no sync job %s to run", job_id)
+        return False
+    except InvalidTransition as error:
+        log.warning("sync job %s not run: %s", job_id, error)
+        return True  # cancelled (or failed as lost) before this task started: nothing to do
+    reporter = JobReporter(job_id=job_id, jobs=jobs, events=None)
+    return execute(job_id, runner=run, reporter=reporter, container=container)
+
+
 def _broker(instance: StrategyInstance, prices: Callable[[str], float | None], settings: Settings) -> Broker:
     """The paper broker for a dry-run (filling at the feed's next price), the exchange account for live.
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from tradai.adapters.aws_clients import LazyClient
+from tradai.adapters.ecs_tasks import error_code, run_worker_task
 from tradai.adapters.log_lines import lines_since, parse_log_line
 from tradai.domain.errors import InvalidInput, Unavailable
 from tradai.domain.instances import LogLine, RunnerState, StrategyInstance
@@ -55,40 +56,15 @@ class EcsInstanceRunner:
         self._call("ListTasks", lambda ecs: ecs.list_tasks(cluster=self._settings.ecs_cluster, maxResults=1))
 
     def launch(self, instance: StrategyInstance) -> str:
-        settings = self._settings
-        request: dict[str, Any] = {
-            "cluster": settings.ecs_cluster,
-            "taskDefinition": settings.instance_task_definition,
-            "launchType": "FARGATE",
-            "count": 1,
-            "startedBy": STARTED_BY,
-            "overrides": {
-                "containerOverrides": [
-                    {
-                        "name": settings.instance_container_name,
-                        "command": ["tradai", "worker", "instance", "--instance-id", instance.instance_id],
-                    }
-                ]
-            },
-            "tags": [
-                {"key": "tradai:instance", "value": instance.instance_id},
-                {"key": "tradai:strategy", "value": instance.strategy_name[:256]},
-            ],
-        }
-        if settings.instance_subnets:
-            request["networkConfiguration"] = {
-                "awsvpcConfiguration": {
-                    "subnets": settings.instance_subnets,
-                    "securityGroups": settings.instance_security_groups,
-                    "assignPublicIp": "DISABLED",
-                }
-            }
-        response = self._call("RunTask", lambda ecs: ecs.run_task(**request))
-        tasks = response.get("tasks") or []
-        if not tasks:
-            reasons = ", ".join(f"{item.get('reason')}" for item in response.get("failures", [])) or "no task"
-            raise Unavailable(f"ECS did not start the instance's task: {reasons}")
-        return str(tasks[0]["taskArn"])
+        ecs = self._ecs.get()
+        return run_worker_task(
+            ecs,
+            self._settings,
+            task_definition=self._settings.instance_task_definition,
+            command=["tradai", "worker", "instance", "--instance-id", instance.instance_id],
+            started_by=STARTED_BY,
+            tags={"tradai:instance": instance.instance_id, "tradai:strategy": instance.strategy_name},
+        )
 
     def state(self, instance: StrategyInstance) -> RunnerState:
         return self.states([instance])[instance.instance_id]
@@ -145,7 +121,7 @@ class EcsInstanceRunner:
         try:
             response = self._logs.get().get_log_events(**request)
         except Exception as error:  # botocore's errors are built at runtime; read their code
-            if _error_code(error) == "ResourceNotFoundException":
+            if error_code(error) == "ResourceNotFoundException":
                 return []  # the task has not logged yet
             raise Unavailable(f"CloudWatch Logs failed: {error}") from error
         lines = []
@@ -169,15 +145,7 @@ class EcsInstanceRunner:
         except Unavailable:
             raise
         except Exception as error:  # botocore's errors are built at runtime; read their code
-            code = _error_code(error) or type(error).__name__
+            code = error_code(error) or type(error).__name__
             raise Unavailable(
                 f"ECS {action} failed on cluster {self._settings.ecs_cluster}: {code}"
             ) from error
-
-
-def _error_code(error: Exception) -> str | None:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code else None
-    return None

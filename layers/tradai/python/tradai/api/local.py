@@ -95,11 +95,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _load_demo_data_once(container: Container) -> None:
     """Give a first start something to backtest: the seeded demo bars, when nothing is stored yet."""
+    from tradai.domain.clock import utc_now
     from tradai.services.demo_data import demo_data_missing, load_demo_data
 
     assert container.market_data is not None
     if demo_data_missing(market_data=container.market_data):
-        written = load_demo_data(market_data=container.market_data)
+        written = load_demo_data(market_data=container.market_data, now=utc_now())
         log.info("loaded demo market data", extra={"symbols": sorted(written)})
 
 

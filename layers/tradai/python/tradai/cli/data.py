@@ -22,11 +22,12 @@ data_app = typer.Typer(help="Market data: demo bars, imports, exchange sync, lis
 
 @data_app.command()
 def demo(seed: int = typer.Option(42, help="Random seed; the same seed gives the same bars.")) -> None:
-    """Store two years of hourly demo bars for BTC, ETH and SOL perpetuals (binance_futures)."""
+    """Store hourly demo bars for BTC, ETH and SOL perpetuals (binance_futures), 2023-01-01 to now."""
+    from tradai.domain.clock import utc_now
     from tradai.services.demo_data import load_demo_data
 
     with one_line_errors():
-        reports = load_demo_data(market_data=_market_data(), seed=seed)
+        reports = load_demo_data(market_data=_market_data(), now=utc_now(), seed=seed)
     for symbol, report in reports.items():
         typer.echo(f"{symbol}: {report.new_rows} bars ({report.data_version})")
 

@@ -33,6 +33,18 @@ def backtest(
         raise typer.Exit(code=1)
 
 
+@worker_app.command()
+def sync(
+    job_id: str = typer.Option(..., "--job-id", help="The QUEUED market-data sync job."),
+) -> None:
+    """Run a background market-data sync job (a Fargate task in AWS); exit 1 if it failed."""
+    from tradai.settings import get_settings
+    from tradai.worker import run_sync_job
+
+    if not run_sync_job(job_id, get_settings()):
+        raise typer.Exit(code=1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the worker commands to the `tradai` app."""
     app.add_typer(worker_app, name="worker")

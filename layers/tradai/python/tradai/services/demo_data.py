@@ -1,10 +1,16 @@
-"""Demo bars for people with no exchange access: realistic, seeded, written through the port."""
+"""Demo bars for people with no exchange access: realistic, seeded, written through the port.
+
+The bars run from a fixed start (2023-01-01, so documented example date ranges always have data) up
+to the last closed hour when they are loaded, so a new user's first start shows fresh data, not
+data "stale" since the day the demo was written. The series is generated to a fixed horizon and
+cut, so a bar's values depend only on the seed and its time: a later load extends the same bars.
+"""
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tradai.domain.market import WriteReport
@@ -16,7 +22,8 @@ if TYPE_CHECKING:
 DEMO_EXCHANGE = "binance_futures"
 DEMO_TIMEFRAME = "1h"
 DEMO_START = datetime(2023, 1, 1, tzinfo=UTC)
-DEMO_HOURS = 2 * 365 * 24
+DEMO_HORIZON_HOURS = 12 * 365 * 24
+"""Bars are generated this far (to late 2034) and cut at the load time; loads after it end there."""
 
 
 @dataclass(frozen=True)
@@ -36,12 +43,24 @@ DEMO_MARKETS = (
 )
 
 
-def demo_bars(market: DemoMarket, *, seed: int = 42, hours: int = DEMO_HOURS) -> pd.DataFrame:
-    """Return deterministic hourly bars: trending and ranging regimes, calm and wild volatility,
-    a daily volume cycle and a few hours with no trading (zero volume, flat price)."""
+def demo_bars(market: DemoMarket, *, until: datetime, seed: int = 42) -> pd.DataFrame:
+    """Return deterministic hourly bars from `DEMO_START` up to the last hour closed at `until`.
+
+    Trending and ranging regimes, calm and wild volatility, a daily volume cycle and a few hours
+    with no trading (zero volume, flat price). The same seed gives the same bar at the same time,
+    whatever `until` is.
+    """
+    closed_hours = (until - DEMO_START) // timedelta(hours=1)
+    count = min(max(closed_hours, 0), DEMO_HORIZON_HOURS)
+    return _demo_series(market, seed)[:count]
+
+
+def _demo_series(market: DemoMarket, seed: int) -> pd.DataFrame:
+    """The whole demo series of `market` up to the horizon (about 105k bars: milliseconds)."""
     import numpy as np
     import pandas as pd
 
+    hours = DEMO_HORIZON_HOURS
     rng = np.random.default_rng([seed, zlib.crc32(market.symbol.encode())])
     # Regimes last one to six weeks: a drift (trend up, down or none) and a volatility multiplier.
     regime_of_hour = np.zeros(hours, dtype=np.int64)
@@ -71,11 +90,12 @@ def demo_bars(market: DemoMarket, *, seed: int = 42, hours: int = DEMO_HOURS) ->
     )
 
 
-def load_demo_data(*, market_data: MarketData, seed: int = 42) -> dict[str, WriteReport]:
-    """Write two years of hourly demo bars for BTC, ETH and SOL perpetuals, replacing stored demo series.
+def load_demo_data(*, market_data: MarketData, now: datetime, seed: int = 42) -> dict[str, WriteReport]:
+    """Write hourly demo bars for BTC, ETH and SOL perpetuals up to `now`, replacing stored demo series.
 
     Args:
         market_data: where to store them (exchange ``binance_futures``, timeframe ``1h``).
+        now: the bars end at the last hour closed at this time (from 2023-01-01: at least two years).
         seed: the random seed; the same seed gives the same bars.
 
     Returns:
@@ -86,7 +106,7 @@ def load_demo_data(*, market_data: MarketData, seed: int = 42) -> dict[str, Writ
             exchange=DEMO_EXCHANGE,
             symbol=market.symbol,
             timeframe=DEMO_TIMEFRAME,
-            bars=demo_bars(market, seed=seed),
+            bars=demo_bars(market, until=now, seed=seed),
             replace=True,
         )
         for market in DEMO_MARKETS

@@ -83,7 +83,8 @@ def _mark_not_started(
         store.update(failed)  # a key record already gone (expired): fail the job alone
     log.error("job %s marked FAILED: %s", job.job_id, message, extra={"code": JobNotStarted.code})
     raise JobNotStarted(
-        f"backtest job {job.job_id} could not be started ({cause.detail}); it is marked FAILED, "
+        f"{job.kind.value.replace('_', ' ')} job {job.job_id} could not be started ({cause.detail}); "
+        "it is marked FAILED, "
         "submit the request again",
         retry_after_seconds=max(cause.retry_after_seconds, 1),
         job_id=job.job_id,

@@ -3,7 +3,11 @@
 A sync is estimated first (bars from where each symbol resumes up to now). Up to
 `Settings.sync_inline_max_bars` it runs inside the request; above that it becomes a DATA_SYNC job:
 the same lifecycle, progress, cancellation and WebSocket messages as a backtest job, its result the
-sync report. Where no executor runs sync jobs (the AWS runtime for now), every sync runs inline.
+sync report. Locally the server's worker processes run sync jobs; in AWS an ECS task each
+(`adapters/ecs_sync_executor.py`). Where no executor is configured, every sync runs inline.
+
+A job must never wait for a worker that will not come: a failed start marks it FAILED at once, and
+on AWS a job silent for a while is checked against ECS (`settle_lost_sync`) when it is read.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -19,8 +23,8 @@ from pydantic import TypeAdapter
 
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import Unavailable
-from tradai.domain.jobs import BacktestJob, JobKind
-from tradai.ports import DocumentStore, Exchange, JobExecutor, MarketData
+from tradai.domain.jobs import BacktestJob, InvalidTransition, JobKind, JobStatus
+from tradai.ports import DocumentStore, Exchange, JobExecutor, MarketData, WatchedJobExecutor
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_start import start_job
 from tradai.services.job_worker import JobOutcome, JobReporter
@@ -75,6 +79,7 @@ def start_sync(
 
     Raises:
         InvalidInput: a malformed exchange, symbol or timeframe, or no symbols.
+        JobNotStarted: the job was queued but the executor could not start it; it is FAILED.
     """
     estimated = estimate_bars(market_data=market_data, request=request, now=now)
     if executor is None or estimated <= inline_max_bars:
@@ -94,6 +99,42 @@ def start_sync(
     JobRepository(store).create(job)
     job = start_job(store=store, executor=executor, job=job, now=now)
     return SyncStarted(estimated_bars=estimated, job=job)
+
+
+def settle_lost_sync(
+    job: BacktestJob,
+    *,
+    jobs: JobRepository,
+    executor: JobExecutor | None,
+    lost_after: timedelta,
+    now: datetime,
+) -> BacktestJob:
+    """Mark a QUEUED or RUNNING sync FAILED when its worker is gone (a task that died or never started).
+
+    Only an executor whose workers can die unseen (`WatchedJobExecutor`, ECS) is asked, and only
+    about a job silent for `lost_after` (progress writes keep a live one fresh), so a task still
+    being placed is never judged lost. If ECS cannot be asked, the job is returned as it is.
+    """
+    if job.status.is_terminal or not isinstance(executor, WatchedJobExecutor):
+        return job
+    if now - job.updated_at < lost_after:
+        return job
+    try:
+        reason = executor.worker_gone(job.job_id)
+    except Unavailable:
+        return job
+    if reason is None:
+        return job
+    return _fail(jobs, job.job_id, code="WORKER_LOST", reason=reason, now=now) or jobs.get(job.job_id)
+
+
+def _fail(jobs: JobRepository, job_id: str, *, code: str, reason: str, now: datetime) -> BacktestJob | None:
+    """Move the job to FAILED with its reason; None if it had finished otherwise meanwhile."""
+    changes = {"error": {"code": code, "message": reason}, "message": reason, "completed_at": now.isoformat()}
+    try:
+        return jobs.transition(job_id, JobStatus.FAILED, at=now, changes=changes)
+    except InvalidTransition:
+        return None
 
 
 def run(job: BacktestJob, reporter: JobReporter, container: Container) -> JobOutcome:

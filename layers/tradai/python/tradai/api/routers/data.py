@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -130,9 +131,13 @@ def get_freshness(
     description=(
         "Small syncs run at once and answer 200 with the report. A sync estimated at more bars than "
         "TRADAI_SYNC_INLINE_MAX_BARS (default 10,000) runs as a background job: 202 with its job id; "
-        "follow it at `GET /api/v1/data/sync/{job_id}` or over the job WebSocket, like a backtest."
+        "follow it at `GET /api/v1/data/sync/{job_id}` or over the job WebSocket, like a backtest. "
+        "A job whose worker cannot be started is FAILED and answered 503 JOB_NOT_STARTED."
     ),
-    responses={202: {"model": SyncJobAccepted, "description": "Queued as a background job"}},
+    responses={
+        202: {"model": SyncJobAccepted, "description": "Queued as a background job"},
+        503: {"model": ErrorResponse, "description": "The exchange, or the sync worker, is unavailable"},
+    },
 )
 def post_sync(
     container: ContainerDep,
@@ -170,8 +175,16 @@ SyncJobId = Annotated[UUID, Path(description="A sync job id (UUID), as answered 
     responses={404: {"model": ErrorResponse}},
 )
 def get_sync_job(container: ContainerDep, _: Viewer, job_id: SyncJobId) -> SyncJobPublic:
-    job = jobs_service.get_job(
-        jobs=JobRepository(container.store), job_id=str(job_id), kind=JobKind.DATA_SYNC
+    from tradai.services.sync_jobs import settle_lost_sync  # job machinery only here, not at cold start
+
+    jobs = JobRepository(container.store)
+    job = jobs_service.get_job(jobs=jobs, job_id=str(job_id), kind=JobKind.DATA_SYNC)
+    job = settle_lost_sync(
+        job,
+        jobs=jobs,
+        executor=container.sync_executor,
+        lost_after=timedelta(seconds=container.settings.sync_lost_after_seconds),
+        now=utc_now(),
     )
     return SyncJobPublic.from_job(job)
 
