@@ -57,7 +57,7 @@ def moto_server() -> Iterator[str]:
 
 
 def _wait_until_listening(port: int) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 90  # importing moto takes long on a loaded machine
     while time.monotonic() < deadline:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:

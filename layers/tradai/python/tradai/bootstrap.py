@@ -117,7 +117,11 @@ def _local_container(settings: Settings) -> Container:
     from tradai.adapters.process_instances import ProcessInstanceRunner
     from tradai.adapters.sqlite_store import SqliteDocumentStore
 
-    market_data = ArcticMarketData(settings.market_data_uri, keep_versions=settings.market_data_keep_versions)
+    market_data = ArcticMarketData(
+        settings.market_data_uri,
+        keep_versions=settings.market_data_keep_versions,
+        retain_freed_mb=settings.market_data_retain_freed_mb,
+    )
     return Container(
         settings=settings,
         store=SqliteDocumentStore(settings.store_path, busy_timeout_ms=settings.sqlite_busy_timeout_ms),
@@ -142,7 +146,9 @@ def _aws_container(settings: Settings) -> Container:
         executor=_step_functions_executor(settings),
         # Opens S3 on first use only; not a health probe here, so the health Lambda never loads ArcticDB.
         market_data=ArcticMarketData(
-            settings.market_data_uri, keep_versions=settings.market_data_keep_versions
+            settings.market_data_uri,
+            keep_versions=settings.market_data_keep_versions,
+            retain_freed_mb=settings.market_data_retain_freed_mb,
         ),
         instance_runner=EcsInstanceRunner(
             settings,

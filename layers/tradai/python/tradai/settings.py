@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         le=10_000,
         description="Versions of each stored bar series kept; older ones are deleted after each write.",
     )
+    market_data_retain_freed_mb: int = Field(
+        default=256,
+        ge=0,
+        le=16_384,
+        description="Freed memory malloc keeps for reuse once bars are read (glibc): a 1M-bar read "
+        "then reuses its pages instead of faulting them in; 0 leaves malloc as it is.",
+    )
     sync_inline_max_bars: int = Field(
         default=10_000,
         ge=0,

@@ -36,18 +36,21 @@ _AGGREGATION = {"open": "first", "high": "max", "low": "min", "close": "last", "
 class ArcticMarketData:
     """Stored bars in an ArcticDB instance given by URI (``lmdb://<dir>`` or ``s3://...``)."""
 
-    def __init__(self, uri: str, *, keep_versions: int | None = None) -> None:
+    def __init__(self, uri: str, *, keep_versions: int | None = None, retain_freed_mb: int = 0) -> None:
         """Open (lazily) the ArcticDB instance at `uri`.
 
         Args:
             uri: ``lmdb://<dir>``, or an ArcticDB S3 URI.
             keep_versions: versions of each series kept after a write (None: all). Every version
                 holds its own data segments, so an hourly sync without pruning grows forever.
+            retain_freed_mb: on opening, have malloc keep this much freed memory in the process,
+                so reads reuse pages instead of faulting them in (`malloc_tuning`; 0: leave it).
         """
         if keep_versions is not None and keep_versions < 1:
             raise ValueError("keep_versions must be at least 1")
         self.uri = uri
         self.keep_versions = keep_versions
+        self.retain_freed_mb = retain_freed_mb
         scheme = uri.split("://", 1)[0]
         self.name = "arcticdb-s3" if scheme.startswith("s3") else f"arcticdb-{scheme}"
         self._arctic: Any = None
@@ -223,6 +226,9 @@ class ArcticMarketData:
                 if self._arctic is None:
                     import arcticdb
 
+                    from tradai.adapters.malloc_tuning import retain_freed_memory
+
+                    retain_freed_memory(self.retain_freed_mb)
                     self._arctic = arcticdb.Arctic(self.uri)
         return self._arctic
 
