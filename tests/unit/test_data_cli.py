@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,36 @@ def test_given_unknown_exchange_when_synced_then_symbol_failure_reported_and_exi
     assert result.exit_code == 1
     assert "BTC/USDT: 0 new bars; error [UNKNOWN_EXCHANGE]" in result.output
     assert "failed: 0 new bars" in result.output
+
+
+def test_given_recorded_exchange_when_synced_then_bars_stored_with_progress_and_gaps_reported(
+    cli: typer.Typer, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given ccxt's real binanceusdm client answering from recorded responses (46 hourly bars of
+    # 2024-01-01/02, hours 20 and 21 of the 2nd missing), its clock just after the last bar closed
+    from tests.conftest import FakeClock
+    from tests.recorded_exchange import FakeSleep, RecordedExchange
+    from tradai.adapters import ccxt_exchange
+
+    recorded, real = RecordedExchange(), ccxt_exchange.CcxtExchange
+    clock = FakeClock(datetime(2024, 1, 3, 0, 30, tzinfo=UTC).timestamp())
+    monkeypatch.setattr(
+        ccxt_exchange,
+        "CcxtExchange",
+        lambda: real(
+            factory=lambda ccxt_id: recorded.install(ccxt_exchange.build_ccxt_exchange(ccxt_id)),
+            clock=clock,
+            sleep=FakeSleep(clock),
+        ),
+    )
+
+    # When
+    synced = CliRunner().invoke(cli, ["data", "sync", "BTC/USDT:USDT", "--start", "2024-01-01"])
+    listed = CliRunner().invoke(cli, ["data", "list"], env={"COLUMNS": "200"})
+
+    # Then: a progress line per symbol, the per-symbol report with the hole, the bars stored
+    assert synced.exit_code == 0, synced.output
+    assert "BTC/USDT:USDT 46 bars" in synced.output
+    assert "BTC/USDT:USDT: 46 new bars, 1 gap(s); ok" in synced.output
+    assert "completed: 46 new bars" in synced.output
+    assert "2024-01-02 23:00" in listed.output

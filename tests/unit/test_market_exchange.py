@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import FakeClock
 from tests.recorded_exchange import FakeSleep, RecordedExchange
-from tradai.adapters.ccxt_exchange import CcxtExchange, build_ccxt_exchange
+from tradai.adapters.ccxt_exchange import CcxtExchange, build_ccxt_exchange, ccxt_id
 from tradai.domain.errors import ExchangeUnavailable, UnknownExchange, UnknownSymbol
 
 BTC = "BTC/USDT:USDT"
@@ -161,3 +161,10 @@ def test_given_unknown_names_when_used_then_unknown_exchange_or_symbol(
                 exchange="binance_futures", symbol="DOGE/USDT:USDT", timeframe="1h", start=FIRST_BAR
             )
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("binance_futures", "binanceusdm"), ("binance", "binance"), ("kraken", "kraken")]
+)
+def test_given_exchange_name_when_mapped_then_ccxt_id_as_documented(name: str, expected: str) -> None:
+    assert ccxt_id(name) == expected
