@@ -38,8 +38,13 @@ test-setup: $(TEST_STAMP) ## Also install what the tests compare against
 run: setup ## Set up and serve TradAI locally on http://127.0.0.1:8000
 	$(BIN)/tradai serve
 
-test: test-setup lint typecheck asl-check ## Set up and run every check: ruff, mypy, asl-validator, pytest
-	$(BIN)/pytest
+# pytest-xdist: one worker per core (TEST_WORKERS=4 for more; plain `pytest` runs serially).
+# loadfile keeps a file's tests on one worker, so module-scoped fixtures (a server, a registry) are
+# built once; tests/conftest.py spreads the fuzz cases, which share nothing.
+TEST_WORKERS ?= auto
+
+test: test-setup lint typecheck asl-check ## Set up and run every check: ruff, mypy, asl-validator, pytest (parallel)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check $(PY_SOURCES)

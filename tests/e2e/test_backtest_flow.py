@@ -50,13 +50,17 @@ class Server:
         self.process = subprocess.Popen(
             [*TRADAI, "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        wait_until_serving(self.base, self.process, timeout=60)
+        wait_until_serving(self.base, self.process)
         return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # never leave a server behind, even on a crawling machine
+                self.process.kill()
+                self.process.wait()
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None

@@ -1,4 +1,4 @@
-"""Synthesize the CDK app once per session (dev, and prod for its own checks) and share the templates.
+"""Synthesize the CDK app once per test run (dev, and prod for its own checks) and share the templates.
 
 The Lambda layer folder is a stub (the real one needs PyPI wheels: `make layer`), so the tests run
 offline and quickly; everything else is the app exactly as `cdk synth` builds it.
@@ -6,7 +6,10 @@ offline and quickly; everything else is the app exactly as `cdk synth` builds it
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,13 +40,11 @@ class Synthesized:
         return found
 
 
-def _synthesize(environment: str, workdir: Path) -> Synthesized:
+def _synthesize(environment: str, workdir: Path) -> Path:
+    """Synthesize one environment into `workdir`; returns its cloud assembly folder."""
     # Imported here: the test modules skip themselves when the cdk group is absent, this module cannot.
-    from aws_cdk import assertions
     from cdk.application import build_app
-    from cdk.constants import CONTEXT_ENVIRONMENT, CONTEXT_LAYER_DIR, STACKS
-
-    # Imported here: the test modules skip themselves when the cdk group is absent, this module cannot.
+    from cdk.constants import CONTEXT_ENVIRONMENT, CONTEXT_LAYER_DIR
 
     layer_dir = workdir / "layer"
     (layer_dir / "python" / "tradai").mkdir(parents=True)
@@ -53,8 +54,16 @@ def _synthesize(environment: str, workdir: Path) -> Synthesized:
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     context |= {CONTEXT_ENVIRONMENT: environment, CONTEXT_LAYER_DIR: str(layer_dir)}
     outdir = workdir / "cdk.out"
-    assembly = build_app(context, outdir=str(outdir)).synth()
-    stacks = {stack.stack_name.split("-")[1]: stack for stack in assembly.stacks}
+    build_app(context, outdir=str(outdir)).synth()
+    return outdir
+
+
+def _read(outdir: Path) -> Synthesized:
+    """The templates and cdk-nag report of a synthesized cloud assembly."""
+    from aws_cdk import assertions, cx_api
+    from cdk.constants import STACKS
+
+    stacks = {stack.stack_name.split("-")[1]: stack for stack in cx_api.CloudAssembly(str(outdir)).stacks}
     assert sorted(stacks) == sorted(STACKS)
     paths = {name: Path(stack.template_full_path) for name, stack in stacks.items()}
     return Synthesized(
@@ -68,6 +77,25 @@ def _synthesize(environment: str, workdir: Path) -> Synthesized:
     )
 
 
+def _synthesized_once(environment: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The environment's cloud assembly, synthesized once per test run.
+
+    Under pytest-xdist every worker has its own session, so the first worker to ask synthesizes into
+    the run's shared temp folder (under a lock) and the others read what it wrote.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _synthesize(environment, tmp_path_factory.mktemp(f"cdk-{environment}"))
+    shared = tmp_path_factory.getbasetemp().parent / f"cdk-{environment}"
+    with (shared.parent / f"cdk-{environment}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "done").exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a worker that failed half-way left
+            shared.mkdir()
+            _synthesize(environment, shared)
+            (shared / "done").touch()
+    return shared / "cdk.out"
+
+
 @pytest.fixture(scope="session")
 def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synthesized]:
     """Synthesize an environment on first use; later calls reuse the assembly."""
@@ -75,7 +103,7 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synt
 
     def get(environment: str) -> Synthesized:
         if environment not in cache:
-            cache[environment] = _synthesize(environment, tmp_path_factory.mktemp(f"cdk-{environment}"))
+            cache[environment] = _read(_synthesized_once(environment, tmp_path_factory))
         return cache[environment]
 
     return get
