@@ -57,6 +57,14 @@ _A = Access
 _JOB_ITEMS = frozenset({_A.ITEMS_READ, _A.ITEMS_WRITE})
 _READS = frozenset({_A.ITEMS_READ, _A.QUERY_INDEXES, _A.QUERY_TABLE})
 
+
+def _websocket_hook(description: str, access: frozenset[Access]) -> FunctionEntry:
+    """A function the WebSocket API calls on $connect/$disconnect: small, and quick to answer or fail."""
+    return FunctionEntry(
+        description=description, access=access, memory_mb=256, timeout=Duration.seconds(10), websocket=True
+    )
+
+
 FUNCTIONS: dict[str, FunctionEntry] = {
     "health": FunctionEntry(
         description="GET /api/v1/health: probes the table and the artifacts bucket",
@@ -153,26 +161,15 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         memory_mb=256,
         websocket=True,
     ),
-    "ws_authorizer": FunctionEntry(
-        description="WebSocket $connect authorizer: consumes the ticket, checks the job and its slots",
-        access=_JOB_ITEMS | {_A.QUERY_INDEXES},
-        memory_mb=256,
-        timeout=Duration.seconds(10),
-        websocket=True,
+    "ws_authorizer": _websocket_hook(
+        "WebSocket $connect authorizer: consumes the ticket, checks the job and its slots",
+        _JOB_ITEMS | {_A.QUERY_INDEXES},
     ),
-    "ws_connect": FunctionEntry(
-        description="WebSocket $connect: takes one of the job's connection slots",
-        access=_JOB_ITEMS | {_A.QUERY_INDEXES},
-        memory_mb=256,
-        timeout=Duration.seconds(10),
-        websocket=True,
+    "ws_connect": _websocket_hook(
+        "WebSocket $connect: takes one of the job's connection slots", _JOB_ITEMS | {_A.QUERY_INDEXES}
     ),
-    "ws_disconnect": FunctionEntry(
-        description="WebSocket $disconnect: frees the connection's slot",
-        access=frozenset({_A.ITEMS_READ, _A.ITEMS_DELETE}),
-        memory_mb=256,
-        timeout=Duration.seconds(10),
-        websocket=True,
+    "ws_disconnect": _websocket_hook(
+        "WebSocket $disconnect: frees the connection's slot", frozenset({_A.ITEMS_READ, _A.ITEMS_DELETE})
     ),
     "stream_pusher": FunctionEntry(
         description="Table stream -> job changes posted to the job's WebSocket connections",

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
@@ -20,6 +19,7 @@ from cdk.constants import (
     POWERTOOLS_SERVICE_NAME,
     resource_name,
 )
+from cdk.constructs.logged_role import log_group, own_role
 from cdk.function_table import FUNCTIONS
 from cdk.layer_build import REPO_ROOT
 from cdk.nag import acknowledge, acknowledge_annotation, acknowledge_wildcards
@@ -57,23 +57,17 @@ class TradaiFunction(Construct):
         statements: Sequence[iam.PolicyStatement],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=config.log_retention, removal_policy=config.removal
+        self.log_group = log_group(self, config)
+        log_writes = iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
         )
-        self.role = iam.Role(
+        self.role = own_role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            service="lambda.amazonaws.com",
             description=f"{spec.name} Lambda: its log group and only the data actions its code uses",
+            statements=[log_writes, *statements],
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-        for statement in statements:
-            self.role.add_to_policy(statement)
         self.function = lambda_.Function(
             self,
             "Function",

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from cdk.constants import WORKER_CONTAINER, resource_name
+from cdk.constructs.logged_role import log_group, own_role
 from cdk.nag import acknowledge
 
 
@@ -51,17 +51,14 @@ class WorkerTask(Construct):
         secrets: Mapping[str, ecs.Secret] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=config.log_retention, removal_policy=config.removal
-        )
-        self.task_role = iam.Role(
+        self.log_group = log_group(self, config)
+        self.task_role = own_role(
             self,
             "TaskRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            service="ecs-tasks.amazonaws.com",
             description=f"{spec.family} tasks: only the data actions the worker's code uses",
+            statements=statements,
         )
-        for statement in statements:
-            self.task_role.add_to_policy(statement)
         self.definition = ecs.FargateTaskDefinition(
             self,
             "Definition",

@@ -36,3 +36,25 @@ def create_resources() -> None:
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
+
+
+def create_worker_cluster(cluster: str, family: str) -> dict[str, str]:
+    """The ECS cluster, the worker task definition and a subnet and security group for its tasks."""
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName=cluster)
+    worker = {"name": "worker", "image": "tradai-worker", "memory": 1024, "essential": True}
+    ecs.register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="512",
+        memory="1024",
+        containerDefinitions=[worker],
+    )
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    # moto names a task's network interface only in a VPC with DNS hostnames (else RunTask fails)
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
+    return {"subnet": subnet, "security_group": group}

@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes import strategy_instance
+from tests.integration.conftest import create_worker_cluster
 from tradai.adapters.ecs_instances import EcsInstanceRunner
 from tradai.domain.errors import Unavailable
 from tradai.domain.instances import StrategyInstance
@@ -37,25 +38,9 @@ def aws() -> Iterator[dict[str, Any]]:
     with mock_aws():
         ecs = boto3.client("ecs", region_name=REGION)
         logs = boto3.client("logs", region_name=REGION)
-        ecs.create_cluster(clusterName="tradai-test")
-        ecs.register_task_definition(
-            family="tradai-worker-test",
-            requiresCompatibilities=["FARGATE"],
-            networkMode="awsvpc",
-            cpu="512",
-            memory="1024",
-            containerDefinitions=[
-                {"name": "worker", "image": "tradai-worker:latest", "memory": 1024, "essential": True}
-            ],
-        )
+        network = create_worker_cluster("tradai-test", "tradai-worker-test")
         logs.create_log_group(logGroupName="/tradai/test/worker")
-        ec2 = boto3.client("ec2", region_name=REGION)
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        # moto names a task's network interface only in a VPC with DNS hostnames (else RunTask fails)
-        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-        group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
-        yield {"ecs": ecs, "logs": logs, "network": {"subnet": subnet, "security_group": group}}
+        yield {"ecs": ecs, "logs": logs, "network": network}
 
 
 @pytest.fixture

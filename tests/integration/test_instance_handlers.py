@@ -10,7 +10,7 @@ import pytest
 
 from tests.events import FakeLambdaContext, load_event, load_handler
 from tests.fakes import strategy_instance
-from tests.integration.conftest import REGION, TABLE, create_resources
+from tests.integration.conftest import REGION, TABLE, create_resources, create_worker_cluster
 from tests.integration.test_backtest_handlers import invoke
 from tradai.adapters.dynamo_store import DynamoDocumentStore
 from tradai.adapters.ecs_instances import EcsInstanceRunner
@@ -25,22 +25,7 @@ INSTANCE_ID = "0b6f1c9e-5d1a-4c3e-9f7a-2d8e4b6a1c01"  # the instance the sample 
 def cluster(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """The table, and the ECS cluster and worker task definition the compute stack creates."""
     create_resources()
-    ecs = boto3.client("ecs", region_name=REGION)
-    ecs.create_cluster(clusterName="tradai-dev")
-    ecs.register_task_definition(
-        family="tradai-worker-dev",
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="512",
-        memory="1024",
-        containerDefinitions=[
-            {"name": "worker", "image": "tradai-worker", "memory": 1024, "essential": True}
-        ],
-    )
-    ec2 = boto3.client("ec2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto names task ENIs then
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    subnet = create_worker_cluster("tradai-dev", "tradai-worker-dev")["subnet"]
     monkeypatch.setenv("TRADAI_INSTANCE_SUBNETS", subnet)
     get_settings.cache_clear()
 

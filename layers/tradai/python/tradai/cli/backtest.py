@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from tradai.cli.bars_source import BARS_SOURCE, BarsSource, with_bars_source
 from tradai.cli.errors import one_line_errors
 
 if TYPE_CHECKING:
@@ -24,15 +25,6 @@ STRATEGY = typer.Option(
     ..., "--strategy", "-s", help="Strategy name (built-in or from TRADAI_STRATEGY_PATH)."
 )
 PARAM = typer.Option(None, "--param", "-p", help="Parameter as NAME=VALUE; repeat for several.")
-DATA = typer.Option(
-    None, "--data", help="CSV of bars: a date/time column and open, high, low, close, volume."
-)
-SYMBOL = typer.Option(None, "--symbol", help="Symbol in the market data store, e.g. BTC/USDT.")
-TIMEFRAME = typer.Option(None, "--timeframe", help="Bar length like 1h (default: the strategy's).")
-START = typer.Option(None, "--start", help="First day (YYYY-MM-DD) of data from the store.")
-END = typer.Option(None, "--end", help="Last day (YYYY-MM-DD) of data from the store.")
-CAPITAL = typer.Option(10_000.0, "--capital", help="Starting capital.")
-FEES = typer.Option("0", "--fees", help="Fee per side: a fraction (0.001) or basis points (10bps).")
 SLIPPAGE = typer.Option(0.0, "--slippage", help="Adverse price move per fill, as a fraction.")
 FILL = typer.Option("open", "--fill", help="Fill at the next bar's 'open' or the signal bar's 'close'.")
 JSON = typer.Option(False, "--json", help="Print one JSON object on stdout instead of tables.")
@@ -46,16 +38,11 @@ RANGE = typer.Option(
 METRIC = typer.Option("sharpe", "--metric", help="Metric to rank by.")
 
 
+@with_bars_source
 def backtest(
     strategy: str = STRATEGY,
     param: list[str] | None = PARAM,
-    data: Path | None = DATA,
-    symbol: str | None = SYMBOL,
-    timeframe: str | None = TIMEFRAME,
-    start: str | None = START,
-    end: str | None = END,
-    capital: float = CAPITAL,
-    fees: str = FEES,
+    source: BarsSource = BARS_SOURCE,
     slippage: float = SLIPPAGE,
     fill: str = FILL,
     as_json: bool = JSON,
@@ -65,15 +52,13 @@ def backtest(
     """Backtest a strategy on bars from a CSV file, or on a server's stored bars with --server."""
     if server is not None:
         with one_line_errors():
-            _backtest_on_server(
-                server, token, strategy, param, symbol, timeframe, start, end, capital, fees, as_json
-            )
+            _backtest_on_server(server, token, strategy, param, source, as_json)
         return
     with one_line_errors():
         from tradai.engine import backtest as run
 
-        bars = _bars(data, symbol, start, end)
-        settings = _settings(capital, fees, slippage, fill, timeframe)
+        bars = source.bars()
+        settings = source.settings(slippage=slippage, fill=fill)
         with _progress(as_json) as progress:
             result = run(
                 bars, strategy, _params(param), strategy_path=_strategy_path(), progress=progress, **settings
@@ -84,6 +69,7 @@ def backtest(
             _print_metrics(f"{result.record.strategy} {result.record.strategy_version}", result.metrics)
 
 
+@with_bars_source
 def sweep(
     strategy: str = STRATEGY,
     value_range: list[str] | None = RANGE,
@@ -94,25 +80,19 @@ def sweep(
     metric: str = METRIC,
     top: int = typer.Option(10, "--top", help="Rows of the ranked table to show."),
     seed: int = typer.Option(0, "--seed", help="Seed of random search."),
-    data: Path | None = DATA,
-    symbol: str | None = SYMBOL,
-    timeframe: str | None = TIMEFRAME,
-    start: str | None = START,
-    end: str | None = END,
-    capital: float = CAPITAL,
-    fees: str = FEES,
+    source: BarsSource = BARS_SOURCE,
     as_json: bool = JSON,
 ) -> None:
     """Backtest many parameter sets in parallel and rank them by a metric."""
     with one_line_errors():
         from tradai.engine import sweep as run
 
-        bars = _bars(data, symbol, start, end)
+        bars = source.bars()
         with _progress(as_json) as progress:
             result = run(
                 bars, strategy, _space(value_range), method=method, samples=samples, points=points,
                 metric=metric, params=_params(param), seed=seed, strategy_path=_strategy_path(),
-                progress=progress, **_settings(capital, fees, 0.0, "open", timeframe),
+                progress=progress, **source.settings(),
             )  # fmt: skip
         if as_json:
             typer.echo(
@@ -122,6 +102,7 @@ def sweep(
             _print_table(f"sweep ranked by {metric}", result.table.head(top))
 
 
+@with_bars_source
 def walk_forward(
     strategy: str = STRATEGY,
     value_range: list[str] | None = RANGE,
@@ -132,13 +113,7 @@ def walk_forward(
     anchored: bool = typer.Option(False, "--anchored", help="Always train from the first bar."),
     metric: str = METRIC,
     points: int = typer.Option(5, "--points", help="Grid points per declared range (no --range)."),
-    data: Path | None = DATA,
-    symbol: str | None = SYMBOL,
-    timeframe: str | None = TIMEFRAME,
-    start: str | None = START,
-    end: str | None = END,
-    capital: float = CAPITAL,
-    fees: str = FEES,
+    source: BarsSource = BARS_SOURCE,
     as_json: bool = JSON,
 ) -> None:
     """Optimize in-sample, trade out-of-sample, window after window; report the stitched result."""
@@ -146,12 +121,12 @@ def walk_forward(
         from tradai.engine import walk_forward as run
         from tradai.engine.result import json_safe
 
-        bars = _bars(data, symbol, start, end)
+        bars = source.bars()
         with _progress(as_json) as progress:
             result = run(
                 bars, strategy, _space(value_range), windows=windows, train_fraction=train_fraction,
                 anchored=anchored, metric=metric, points=points, strategy_path=_strategy_path(),
-                progress=progress, **_settings(capital, fees, 0.0, "open", timeframe),
+                progress=progress, **source.settings(),
             )  # fmt: skip
         if as_json:
             extra = {
@@ -169,29 +144,24 @@ def _backtest_on_server(
     token: str | None,
     strategy: str,
     param: list[str] | None,
-    symbol: str | None,
-    timeframe: str | None,
-    start: str | None,
-    end: str | None,
-    capital: float,
-    fees: str,
+    source: BarsSource,
     as_json: bool,
 ) -> None:
     from tradai.cli.remote import Client, submit_and_follow
     from tradai.domain.errors import InvalidInput
 
-    if not (start and end):
+    if not (source.start and source.end):
         raise InvalidInput("--server needs --start and --end")
     body: dict[str, Any] = {
         "strategy_config": {"name": strategy, "parameters": _typed(_params(param))},
-        "date_range": {"start": start, "end": end},
-        "capital": capital,
-        "fees": _settings(capital, fees, 0.0, "open", None)["fees"],
+        "date_range": {"start": source.start, "end": source.end},
+        "capital": source.capital,
+        "fees": source.settings()["fees"],
     }
-    if symbol:
-        body["symbols"] = [symbol]
-    if timeframe:
-        body["timeframe"] = timeframe
+    if source.symbol:
+        body["symbols"] = [source.symbol]
+    if source.timeframe:
+        body["timeframe"] = source.timeframe
     with _progress(as_json) as progress:
 
         def show(message: dict[str, Any]) -> None:
@@ -251,39 +221,6 @@ def _progress(quiet: bool) -> Iterator[Callable[[float, str], None]]:
     ) as bar:  # fmt: skip
         task = bar.add_task("starting", total=1.0)
         yield lambda fraction, message: bar.update(task, completed=fraction, description=message)
-
-
-def _bars(data: Path | None, symbol: str | None, start: str | None, end: str | None) -> pd.DataFrame:
-    from tradai.domain.errors import InvalidInput
-
-    if data is not None:
-        from tradai.engine.csv_bars import read_bars_csv
-
-        bars = read_bars_csv(data)
-        if start or end:
-            bars = bars.loc[start:end]
-            if bars.empty:
-                raise InvalidInput(f"no bars between {start or 'the start'} and {end or 'the end'}")
-        return bars
-    if symbol is not None:
-        raise InvalidInput("market data store not available yet: pass the bars with --data FILE.csv")
-    raise InvalidInput("give the bars with --data FILE.csv (or --symbol with --start/--end)")
-
-
-def _settings(capital: float, fees: str, slippage: float, fill: str, timeframe: str | None) -> dict[str, Any]:
-    from tradai.domain.errors import InvalidSettings
-
-    text = fees.strip().lower()
-    try:
-        fraction = float(text[:-3]) / 10_000 if text.endswith("bps") else float(text)
-    except ValueError:
-        raise InvalidSettings(
-            f"--fees must be a fraction like 0.001 or bps like 10bps, got {fees!r}"
-        ) from None
-    settings: dict[str, Any] = {"capital": capital, "fees": fraction, "slippage": slippage, "fill": fill}
-    if timeframe:
-        settings["timeframe"] = timeframe
-    return settings
 
 
 def _params(items: list[str] | None) -> dict[str, str]:

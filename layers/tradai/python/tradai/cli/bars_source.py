@@ -1,0 +1,128 @@
+"""The options `backtest`, `sweep` and `walk-forward` share: where the bars come from and the money.
+
+Typer reads a command's options from its signature; `with_bars_source` puts these seven options in
+place of the command's `source: BarsSource` parameter and hands the command one object, so the
+commands declare and parse them once.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "data": (
+        Path | None,
+        typer.Option(
+            None, "--data", help="CSV of bars: a date/time column and open, high, low, close, volume."
+        ),
+    ),
+    "symbol": (
+        str | None,
+        typer.Option(None, "--symbol", help="Symbol in the market data store, e.g. BTC/USDT."),
+    ),
+    "timeframe": (
+        str | None,
+        typer.Option(None, "--timeframe", help="Bar length like 1h (default: the strategy's)."),
+    ),
+    "start": (
+        str | None,
+        typer.Option(None, "--start", help="First day (YYYY-MM-DD) of data from the store."),
+    ),
+    "end": (str | None, typer.Option(None, "--end", help="Last day (YYYY-MM-DD) of data from the store.")),
+    "capital": (float, typer.Option(10_000.0, "--capital", help="Starting capital.")),
+    "fees": (
+        str,
+        typer.Option("0", "--fees", help="Fee per side: a fraction (0.001) or basis points (10bps)."),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BarsSource:
+    """The bars a command runs on (a CSV, or a symbol in the store), the capital and fees it trades with."""
+
+    data: Path | None
+    symbol: str | None
+    timeframe: str | None
+    start: str | None
+    end: str | None
+    capital: float
+    fees: str
+
+    def bars(self) -> pd.DataFrame:
+        """The bars of `--data` between `--start` and `--end`. Raises `InvalidInput` without them."""
+        from tradai.domain.errors import InvalidInput
+
+        if self.data is not None:
+            from tradai.engine.csv_bars import read_bars_csv
+
+            bars = read_bars_csv(self.data)
+            if self.start or self.end:
+                bars = bars.loc[self.start : self.end]
+                if bars.empty:
+                    raise InvalidInput(
+                        f"no bars between {self.start or 'the start'} and {self.end or 'the end'}"
+                    )
+            return bars
+        if self.symbol is not None:
+            raise InvalidInput("market data store not available yet: pass the bars with --data FILE.csv")
+        raise InvalidInput("give the bars with --data FILE.csv (or --symbol with --start/--end)")
+
+    def settings(self, *, slippage: float = 0.0, fill: str = "open") -> dict[str, Any]:
+        """The engine's keyword settings. Raises `InvalidSettings` for fees that do not read as a number."""
+        from tradai.domain.errors import InvalidSettings
+
+        text = self.fees.strip().lower()
+        try:
+            fraction = float(text[:-3]) / 10_000 if text.endswith("bps") else float(text)
+        except ValueError:
+            raise InvalidSettings(
+                f"--fees must be a fraction like 0.001 or bps like 10bps, got {self.fees!r}"
+            ) from None
+        settings: dict[str, Any] = {
+            "capital": self.capital,
+            "fees": fraction,
+            "slippage": slippage,
+            "fill": fill,
+        }
+        if self.timeframe:
+            settings["timeframe"] = self.timeframe
+        return settings
+
+
+BARS_SOURCE = BarsSource(**{name: option.default for name, (_, option) in _OPTIONS.items()})
+"""The default of a command's `source` parameter: the options' defaults (Typer always passes its own)."""
+
+
+def with_bars_source(command: Callable[..., None]) -> Callable[..., None]:
+    """Expose `command`'s `source: BarsSource` parameter to Typer as the seven options of `BarsSource`."""
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name != "source":
+            parameters.append(parameter)
+            continue
+        parameters.extend(
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=option, annotation=kind)
+            for name, (kind, option) in _OPTIONS.items()
+        )
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        source = BarsSource(**{name: options.pop(name) for name in _OPTIONS})
+        command(source=source, **options)
+
+    # Typer reads the signature (which stops at __signature__) and the annotations of the wrapper.
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    return run
