@@ -49,16 +49,23 @@ def moto_server() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_listening(port)
+        _wait_until_listening(port, server)
         yield f"127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
-def _wait_until_listening(port: int) -> None:
-    deadline = time.monotonic() + 90  # importing moto takes long on a loaded machine
+def _wait_until_listening(port: int, server: subprocess.Popen[bytes]) -> None:
+    # Returns as soon as it listens; moto's import is slow on a loaded machine (parallel test workers).
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"moto server exited with {server.returncode}")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
