@@ -13,6 +13,7 @@ from tests.unit.engine.candles import bars_from_closes
 from tradai.engine import BarArrays, IntParameter, Signals, Strategy, backtest, sweep
 from tradai.engine import indicators as ta
 from tradai.engine.memo import IndicatorMemo
+from tradai.engine.metrics import CURVE_METRICS
 
 RNG = np.random.default_rng(7)
 BARS = bars_from_closes(100 * np.exp(np.cumsum(RNG.normal(0.0001, 0.012, 3000))), spread=0.004)
@@ -137,3 +138,33 @@ def test_given_frame_form_strategy_when_swept_then_rows_equal_single_runs(tmp_pa
         single = backtest(BARS, FrameCross, {"fast": row["fast"], "slow": row["slow"]}).metrics
         assert row["final_value"] == pytest.approx(single["final_value"], rel=1e-12)
         assert row["trades_count"] == single["trades_count"]
+
+
+def test_given_full_metrics_when_ranked_by_total_return_then_only_the_best_get_curve_metrics() -> None:
+    # Given
+    space = {"fast": [4, 6, 9, 12], "slow": [20, 35, 50]}
+    everything = sweep(BARS, "sma_cross", space, metric="total_return", **SETTINGS).table
+
+    # When
+    table = sweep(BARS, "sma_cross", space, metric="total_return", full_metrics=3, **SETTINGS).table
+
+    # Then: the same ranking; the best 3 rows in full, the rest without the equity-curve metrics
+    pd.testing.assert_frame_equal(
+        table[["fast", "slow", "total_return"]], everything[["fast", "slow", "total_return"]]
+    )
+    # (a column with NaN rows is float: the drawdown duration in bars too)
+    pd.testing.assert_frame_equal(table.head(3), everything.head(3), check_dtype=False)
+    rest = table.iloc[3:]
+    assert rest[sorted(CURVE_METRICS)].isna().all().all()
+    light = [column for column in table.columns if column not in CURVE_METRICS]
+    pd.testing.assert_frame_equal(rest[light], everything.iloc[3:][light])
+
+
+def test_given_full_metrics_when_ranking_by_sharpe_then_every_row_is_complete() -> None:
+    # When: sharpe needs the equity curve, so every set is measured in full anyway
+    table = sweep(
+        BARS, "sma_cross", {"fast": [5, 9], "slow": [30, 60]}, metric="sharpe", full_metrics=1
+    ).table
+
+    # Then
+    assert not table[sorted(CURVE_METRICS)].isna().any().any()

@@ -92,7 +92,8 @@ def sweep(
             result = run(
                 bars, strategy, _space(value_range), method=method, samples=samples, points=points,
                 metric=metric, params=_params(param), seed=seed, strategy_path=_strategy_path(),
-                progress=progress, **source.settings(),
+                progress=progress, full_metrics=None if as_json else top,  # the rows shown, in full
+                **source.settings(),
             )  # fmt: skip
         if as_json:
             typer.echo(

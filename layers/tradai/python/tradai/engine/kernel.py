@@ -229,14 +229,17 @@ State = tuple[
 B_CASH, B_TRADES, B_IN_MARKET, B_IDLE = 0, 1, 2, 3  # the book: scalar counters carried between stretches
 
 
-def new_state(n_sym: int, n_bar: int, capital: float, max_trades: int) -> State:
+def new_state(
+    n_sym: int, n_bar: int, capital: float, max_trades: int, equity: FloatArray | None = None
+) -> State:
     """Return the state of a run before its first bar (flat, all cash) with room for `max_trades`.
 
     Every trade starts with an entry signal, so their count bounds the trades; a tight buffer also
-    stays off fresh, page-faulting memory, which cost more than the simulation itself.
+    stays off fresh, page-faulting memory, which cost more than the simulation itself. For the
+    same reason a sweep passes each thread's own `equity` buffer (n_bar values), reused run after run.
     """
     return (
-        np.empty(n_bar),
+        np.empty(n_bar) if equity is None else equity,
         np.empty((max_trades + n_sym, TRADE_FIELDS)),
         np.zeros((n_sym, POSITION_FIELDS)),
         np.full(n_sym, np.nan),

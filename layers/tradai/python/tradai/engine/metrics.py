@@ -205,12 +205,23 @@ def equity_stats(
     return out
 
 
-def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any]:
+CURVE_METRICS = frozenset(
+    {
+        "sharpe", "sortino", "calmar", "max_drawdown", "max_drawdown_abs", "max_drawdown_duration_bars",
+        "max_drawdown_duration_days", "probabilistic_sharpe", "var_95", "var_99", "alpha", "beta",
+        "benchmark_return",
+    }
+)  # fmt: skip
+"""The metrics that need a pass over the equity curve (the others come from its last value and the trades)."""
+
+
+def compute_metrics(run: RunArrays, *, breakdowns: bool = True, curve: bool = True) -> dict[str, Any]:
     """Return every metric of a run by name (see docs/metrics.md).
 
     Args:
         run: the kernel's output and the run's context.
         breakdowns: include per-symbol and per-exit-reason tables (skipped by sweeps for speed).
+        curve: False leaves CURVE_METRICS NaN and skips their pass (a sweep ranking by another metric).
 
     Returns:
         A dict of floats and ints (NaN/inf where a ratio is undefined), plus `per_symbol` and
@@ -220,7 +231,9 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
     n = len(equity)
     periods_per_year = YEAR_SECONDS / run.bar_seconds
     years = n / periods_per_year
-    if run.benchmark_prices is not None:
+    if not curve:
+        raw = np.full(13, np.nan)
+    elif run.benchmark_prices is not None:
         raw = equity_stats(equity, capital, run.benchmark_prices, True)
     else:
         raw = equity_stats(equity, capital, run.benchmark(), False)
@@ -242,7 +255,7 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True) -> dict[str, Any
         "calmar": cagr / -max_dd if max_dd < 0 else math.nan,
         "max_drawdown": max_dd,
         "max_drawdown_abs": max_dd_abs,
-        "max_drawdown_duration_bars": int(dd_bars),
+        "max_drawdown_duration_bars": int(dd_bars) if curve else math.nan,
         "max_drawdown_duration_days": dd_bars * run.bar_seconds / 86400.0,
         "exposure": run.in_market / n,
         "probabilistic_sharpe": _probabilistic_sharpe(sharpe_bar, skew, kurtosis, n),

@@ -207,10 +207,12 @@ def simulate(
     settings: SimulationSettings,
     start: int = 0,
     report: Report | None = None,
+    equity: FloatArray | None = None,
 ) -> RunArrays:
     """Run the kernel and return its raw output with the context metrics need.
 
     With `report`, the bars run in ten stretches and each reports the bar reached (fractions 0.5-0.8).
+    `equity` is a buffer for the equity curve (a sweep reuses one per thread; see kernel.new_state).
     """
     seconds = bar_seconds(settings.timeframe or cls.timeframe, market.time)
     stoploss, trailing, roi_bars, roi_values = risk_arrays(cls, settings, seconds)
@@ -218,7 +220,7 @@ def simulate(
     open_, high, low, close = market.prices
     n_sym, n_bar = close.shape
     entries = int(np.count_nonzero(signals.enter_long | signals.enter_short))
-    state = kernel.new_state(n_sym, n_bar, settings.capital, entries)
+    state = kernel.new_state(n_sym, n_bar, settings.capital, entries, equity)
     stretch = n_bar if report is None else -(-n_bar // SIMULATION_STRETCHES)
     for begin in range(0, n_bar, stretch):
         stop = min(begin + stretch, n_bar)

@@ -125,7 +125,7 @@ def walk_forward(
 
         found = sweep(
             market.window(train_start, train_stop), cls, space, method=method, points=points, samples=samples,
-            metric=metric, seed=seed, progress=inner, **_settings_dict(config),
+            metric=metric, seed=seed, progress=inner, full_metrics=1, **_settings_dict(config),
         )  # fmt: skip
         instance = cls(found.best_params)
         warm = min(instance.warmup(), test_start)
