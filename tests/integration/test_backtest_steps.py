@@ -30,6 +30,7 @@ from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.clock import utc_now
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.services import backtest_runner
+from tradai.services.backtest_chunks import merge
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_worker import JobReporter
 from tradai.settings import get_settings
@@ -181,3 +182,30 @@ def test_given_unknown_job_when_planned_then_the_step_fails(steps_env: Container
 
     with pytest.raises(JobNotFound):
         invoke("backtest_plan", {"job_id": JOB_ID})
+
+
+def test_given_aggregate_retried_when_its_first_attempt_died_mid_way_or_after_completing_then_one_same_result(
+    steps_env: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given: every chunk ran, and a first aggregate attempt merged and wrote the metrics, then died
+    # before completing the job (the state machine retries Lambda.ServiceException and timeouts)
+    running_job(steps_env, {**SWEEP, "parameter_space": {"fast": [3, 5], "slow": [20]}})
+    chunks = invoke("backtest_plan", {"job_id": JOB_ID})["chunks"]
+    assert len(chunks) == 2
+    for chunk in chunks:
+        run_chunk(JOB_ID, int(chunk), steps_env.settings, container=steps_env)
+    merge(JobRepository(steps_env.store).get(JOB_ID), blobs=steps_env.blobs, chunks=chunks)
+    capsys.readouterr()
+
+    # When: the retry, and a retry of the retry whose answer was lost after it completed the job
+    first = invoke("backtest_aggregate", {"job_id": JOB_ID, "chunks": chunks})
+    completed = JobRepository(steps_env.store).get(JOB_ID)
+    metrics_file = steps_env.blobs.get(completed.artifacts["metrics"])
+    second = invoke("backtest_aggregate", {"job_id": JOB_ID, "chunks": chunks})
+
+    # Then: completed once, with the result and files of the first completion
+    assert first == second == {"job_id": JOB_ID, "status": "COMPLETED"}
+    assert emitted_metrics(capsys.readouterr().out)["BacktestsCompleted"] == [1.0]
+    again = JobRepository(steps_env.store).get(JOB_ID)
+    assert again == completed
+    assert steps_env.blobs.get(again.artifacts["metrics"]) == metrics_file

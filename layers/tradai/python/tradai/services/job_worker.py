@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tradai.domain.clock import Clock, utc_now
-from tradai.domain.errors import TradaiError
+from tradai.domain.errors import TradaiError, Unavailable
 from tradai.domain.jobs import BacktestJob, InvalidTransition, JobStatus
 from tradai.services.job_messages import job_update_message, trade_event_message
 from tradai.services.job_repository import JobRepository
@@ -81,6 +81,8 @@ class JobReporter:
     ) -> None:
         """Record progress (at most a few writes a second unless `force`).
 
+        A write the store cannot take now (`Unavailable`) is skipped, not raised.
+
         Raises:
             JobCancelled: the job is no longer RUNNING (it was cancelled); stop now.
         """
@@ -95,7 +97,13 @@ class JobReporter:
             changes["current_date"] = current_date
         if trades_executed is not None:
             changes["trades_executed"] = trades_executed
-        job = self._record(changes)
+        try:
+            job = self._record(changes)
+        except Unavailable as outage:
+            # Progress is advisory: a store that is throttled or locked for a moment must not fail
+            # hours of work. The next write carries newer figures (and notices a cancel then).
+            log.warning("job %s: progress not recorded (%s); carrying on", self.job_id, outage.detail)
+            return
         if job is None:
             raise JobCancelled(self.job_id)
         self.publish(job)
@@ -190,5 +198,12 @@ def execute(
         log.exception("job %s crashed", job_id)
         reporter.fail("JOB_CRASHED", f"{type(error).__name__}: {error}")
         return False
-    (finish or reporter.complete)(outcome)
+    try:
+        (finish or reporter.complete)(outcome)
+    except TradaiError as error:
+        # The run succeeded but its result could not be stored (store or bucket down past the
+        # client's retries): say so on the job rather than leave it RUNNING behind a crashed worker.
+        log.error("job %s: result not stored: %s", job_id, error.detail)
+        reporter.fail("RESULT_NOT_STORED", f"the result could not be stored: {error.detail}")
+        return False
     return True
