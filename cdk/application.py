@@ -9,7 +9,13 @@ from typing import Any
 from aws_cdk import App, Tags
 
 from cdk.config import load_config
-from cdk.constants import CONTEXT_LAYER_DIR, SERVICE, stack_name
+from cdk.constants import (
+    CONTEXT_LAYER_DIR,
+    CONTEXT_WORKER_IMAGE_TAG,
+    SERVICE,
+    WORKER_IMAGE_TAG_DEFAULT,
+    stack_name,
+)
 from cdk.layer_build import prepare_layer
 from cdk.nag import enable_checks
 from cdk.stacks.compute import ComputeStack
@@ -22,7 +28,8 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
     """Create the app for the environment named by the `env` context value.
 
     Args:
-        context: Extra context (tests pass cdk.json's context, `env` and a stub `layer_dir`).
+        context: Extra context (tests pass cdk.json's context, `env` and a stub `layer_dir`);
+            `worker_image_tag` names the worker image to run (default `latest`).
         outdir: Where to write the cloud assembly (default: the CLI's, or a temp folder).
     """
     app = App(context=context, outdir=outdir)
@@ -45,6 +52,7 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         persistent=persistent,
         foundation=foundation,
         layer_dir=layer_dir,
+        worker_image_tag=str(app.node.try_get_context(CONTEXT_WORKER_IMAGE_TAG) or WORKER_IMAGE_TAG_DEFAULT),
         **common("compute"),
     )
     EdgeStack(

@@ -34,9 +34,13 @@ cdk-test: cdk-setup ## Infrastructure tests: template assertions, cdk-nag, cfn-l
 	$(BIN)/pytest tests/infrastructure
 
 cdk-diff: cdk-setup ## Diff CDK_ENV's stacks against the deployed ones (needs AWS credentials)
-	$(CDK) diff --all -c env=$(CDK_ENV)
+	$(CDK) diff --all -c env=$(CDK_ENV) $(_IMAGE_CONTEXT)
 
-deploy: cdk-setup ## Deploy every stack of CDK_ENV (needs AWS credentials; see docs/deploy.md)
-	$(CDK) deploy --all -c env=$(CDK_ENV)
+# The worker image's tag in ECR (pushed first, see docs/deploy.md); unset: the app's default `latest`.
+WORKER_IMAGE_TAG ?=
+_IMAGE_CONTEXT = $(if $(WORKER_IMAGE_TAG),-c worker_image_tag=$(WORKER_IMAGE_TAG))
+
+deploy: cdk-setup ## Deploy every stack of CDK_ENV at WORKER_IMAGE_TAG (needs AWS credentials; docs/deploy.md)
+	$(CDK) deploy --all -c env=$(CDK_ENV) $(_IMAGE_CONTEXT)
 
 .DEFAULT_GOAL := $(_CDK_PREVIOUS_DEFAULT_GOAL)

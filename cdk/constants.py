@@ -13,6 +13,12 @@ CONTEXT_ENVIRONMENT = "env"
 CONTEXT_ENVIRONMENTS = "environments"
 CONTEXT_LAYER_DIR = "layer_dir"
 """Context key of an already prepared layer folder (tests pass a stub; `make synth` builds the real one)."""
+CONTEXT_WORKER_IMAGE_TAG = "worker_image_tag"
+"""`-c worker_image_tag=<tag or sha256:digest>`: the worker image in ECR that the Fargate tasks and the
+image functions run. Context, not a CloudFormation parameter: the tag is then part of each image
+function's properties, so a new tag publishes a new version behind the `live` alias (a parameter
+would change the function's code but leave the alias on the old version)."""
+WORKER_IMAGE_TAG_DEFAULT = "latest"
 
 # --- Lambda ------------------------------------------------------------------------------------
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -23,6 +29,31 @@ LAYER_PLATFORM = "manylinux2014_aarch64"
 LAMBDA_HANDLER = "handler.lambda_handler"
 LAMBDA_ALIAS = "live"
 """The alias API Gateway invokes: a published version, so SnapStart snapshots apply."""
+IMAGE_ARCHITECTURE = lambda_.Architecture.X86_64
+"""Image functions run the worker image, which is linux/amd64 (ArcticDB has no aarch64 wheel)."""
+IMAGE_PYTHON = "/opt/venv/bin/python"
+"""The worker image's interpreter (containers/worker/Dockerfile: UV_PROJECT_ENVIRONMENT=/opt/venv)."""
+IMAGE_ENTRYPOINT = (IMAGE_PYTHON, "-m", "awslambdaric")
+"""The Lambda runtime interface client in the image (dependency group `lambda-image`); the image has
+no entry point of its own (Fargate tasks give their whole command)."""
+IMAGE_FUNCTIONS_DIR = "/opt/tradai"
+"""Working directory of image functions: the Dockerfile copies `functions/` here, so
+`python -m awslambdaric functions.<name>.handler.lambda_handler` imports the handler from it."""
+IMAGE_FUNCTION_ENVIRONMENT = {"NUMBA_CACHE_DIR": "/tmp/numba-cache", "HOME": "/tmp"}  # noqa: S108
+"""Lambda's filesystem is read-only but /tmp. numba refuses a cache folder it cannot write (the
+image's warmed cache in /opt is for Fargate; the Lambdas validate and enqueue, they run no kernel),
+and libraries that keep state under ~ get a writable home."""
+LAMBDA_VPC_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+"""What AWSLambdaVPCAccessExecutionRole grants, given inline: a function's role holds no managed policy."""
+IMAGE_FUNCTION_MEMORY_MB = 1769
+"""One full vCPU: an image function's first request imports numba, pandas or MLflow (CPU-bound)."""
 POWERTOOLS_SERVICE_NAME = "tradai"
 
 # --- HTTP API ----------------------------------------------------------------------------------
@@ -104,9 +135,6 @@ EXECUTION_EVENT_MAX_AGE = Duration.hours(6)
 # --- ECS: worker tasks and MLflow --------------------------------------------------------------
 WORKER_CONTAINER = "worker"
 """Container name of both worker task definitions (RunTask overrides address it by this name)."""
-WORKER_IMAGE_TAG_PARAMETER = "WorkerImageTag"
-"""CloudFormation parameter of the compute stack: the tag of the worker image pushed to ECR."""
-WORKER_IMAGE_TAG_DEFAULT = "latest"
 BACKTEST_TASK_FAMILY = "backtest-worker"
 INSTANCE_TASK_FAMILY = "strategy-instance"
 SYNC_TASK_FAMILY = "sync-worker"

@@ -6,6 +6,11 @@ A route is either `"METHOD /path"` (exactly that route) or a bare `"/prefix"`, w
 may own a deeper path under another's prefix (`/api/v1/strategies/{strategy_id}/instances`).
 `tests/infrastructure/test_routes.py` checks every HTTP handler folder is listed and every route of
 its routers reaches it.
+
+A function whose routes use the engine's strategy catalog (numpy, numba, pandas), ArcticDB, ccxt or
+MLflow runs from the worker image (`image=True`): those packages together are far over Lambda's
+250 MB limit for a zip with its layers (docs/decisions.md has the sizes). The others stay on the
+zip + layer path with SnapStart.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from enum import Enum
 
 from aws_cdk import Duration
 
-from cdk.constants import API_PREFIX
+from cdk.constants import API_PREFIX, IMAGE_FUNCTION_MEMORY_MB
 
 
 class Access(Enum):
@@ -36,6 +41,7 @@ class Access(Enum):
     STRATEGY_INSTANCES = "ECS RunTask/StopTask/ListTasks/DescribeTasks of instance tasks, their logs"
     SYNC_TASKS = "ECS RunTask/StopTask/ListTasks/DescribeTasks of market-data sync tasks"
     WEBSOCKET_CONNECTIONS = "execute-api:ManageConnections on the WebSocket API"
+    MLFLOW_SERVER = "HTTP to MLflow on the internal ALB: in the VPC's private subnets, admitted by the ALB"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +57,8 @@ class FunctionEntry:
     """Below the HTTP API's 30 s integration limit, so a client gets the function's own error."""
     websocket: bool = False
     """Built in the edge stack next to the WebSocket API, whose URLs it needs."""
+    image: bool = False
+    """Runs from the worker image (x86_64, no SnapStart) instead of the zip on the shared layer."""
 
 
 _A = Access
@@ -75,8 +83,12 @@ FUNCTIONS: dict[str, FunctionEntry] = {
     ),
     "backtests": FunctionEntry(
         description="/api/v1/backtests: submit, list, read and cancel jobs; equity and report data",
-        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ, _A.BACKTEST_EXECUTIONS},
+        # Bars: a submission is refused unless the stored bars cover its symbols and dates.
+        access=_JOB_ITEMS
+        | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ, _A.BACKTEST_EXECUTIONS, _A.MARKET_DATA_READ},
         routes=(f"{API_PREFIX}/backtests", f"POST {API_PREFIX}/backtests"),
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # submitting checks the strategy (engine catalog) and the stored bars (ArcticDB)
     ),
     "data": FunctionEntry(
         description="/api/v1/data: symbols, freshness and sync of market data",
@@ -84,26 +96,34 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         # run as ECS tasks the function starts, stops and checks on.
         access=_JOB_ITEMS | {_A.MARKET_DATA_READ, _A.MARKET_DATA_WRITE, _A.SYNC_TASKS},
         routes=(f"{API_PREFIX}/data",),
-        memory_mb=1024,
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # ArcticDB and ccxt
     ),
     "strategies": FunctionEntry(
         description="/api/v1/strategies: list, register, detail, metrics, status",
         access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE},
         routes=(f"{API_PREFIX}/strategies",),
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # registering describes the strategy (engine catalog)
     ),
     "configs": FunctionEntry(
         description="/api/v1/configs: config versions, activate, deprecate",
         access=_JOB_ITEMS | {_A.ITEMS_DELETE, _A.QUERY_INDEXES, _A.QUERY_TABLE},
         routes=(f"{API_PREFIX}/configs",),
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # a config's strategy and parameters are checked against the engine catalog
     ),
     "instances": FunctionEntry(
         description="Strategy instances on ECS (run, list, stop, pause, resume, logs) and trading status",
-        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.STRATEGY_INSTANCES},
+        # Bars: a run is refused without stored bars to start from.
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.STRATEGY_INSTANCES, _A.MARKET_DATA_READ},
         routes=(
             f"{API_PREFIX}/strategies/{{strategy_id}}/run",
             f"{API_PREFIX}/strategies/{{strategy_id}}/instances",
             f"GET {API_PREFIX}/trading/status",
         ),
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # a run resolves the strategy (engine catalog) and its bars (ArcticDB)
     ),
     "strategy_ledger": FunctionEntry(
         description="GET /api/v1/strategies/pnl and /{strategy_id}/trades: P&L and trades from the ledger",
@@ -114,16 +134,21 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         description="/api/v1/catalog: ranked strategies, detail, compare, leaderboard, performance",
         access=_READS,
         routes=(f"{API_PREFIX}/catalog",),
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # the detail route describes the engine's strategy
     ),
     "models": FunctionEntry(
         description="/api/v1/models, /mlflow/models, strategy stage/promote: the model registry (MLflow)",
-        access=_READS | {_A.ITEMS_WRITE, _A.BACKTEST_EXECUTIONS},
+        # Bars: a validation backtest runs on the newest stored days.
+        access=_READS | {_A.ITEMS_WRITE, _A.BACKTEST_EXECUTIONS, _A.MARKET_DATA_READ, _A.MLFLOW_SERVER},
         routes=(
             f"{API_PREFIX}/models",
             f"GET {API_PREFIX}/mlflow/models/{{name}}",
             f"POST {API_PREFIX}/strategies/{{strategy_id}}/stage",
             f"POST {API_PREFIX}/strategies/{{strategy_id}}/promote",
         ),
+        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
+        image=True,  # MLflow; staging starts a validation backtest (engine catalog)
     ),
     "trading": FunctionEntry(
         description="/api/v1/trading: orders, fills, positions, balances, summary, audit (reads)",

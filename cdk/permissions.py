@@ -8,7 +8,9 @@ from typing import TypeVar
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -59,6 +61,26 @@ class WorkerTasks:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MlflowServer:
+    """Where MLflow is served: behind the internal ALB, reached from the VPC's private subnets."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    load_balancer: elbv2.IApplicationLoadBalancer
+    tracking_uri: str
+    """`http://{alb}/mlflow`: MLflow serves its REST API under the prefix (B7)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionNetwork:
+    """A function's place in the VPC and the load balancer whose listener it must reach."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    load_balancer: elbv2.IApplicationLoadBalancer
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccessGrants:
     """Turns a function's `Access` set into IAM statements on this environment's resources.
 
@@ -74,11 +96,25 @@ class AccessGrants:
     sync_tasks: WorkerTasks | None = None
     websocket_connections_arn: str | None = None
     """`arn:...:execute-api:{region}:{account}:{api}/{stage}/*/@connections/*`."""
+    mlflow: MlflowServer | None = None
 
     def statements(self, access: Iterable[Access]) -> list[iam.PolicyStatement]:
         """The statements granting exactly `access`, in a stable order."""
         granted = set(access)
         return [statement for kind in Access if kind in granted for statement in self._for(kind)]
+
+    def network(self, access: Iterable[Access]) -> FunctionNetwork | None:
+        """Where in the VPC a function with `access` runs; None outside it (no access needs the VPC)."""
+        if Access.MLFLOW_SERVER not in set(access):
+            return None
+        mlflow = _required(self.mlflow, Access.MLFLOW_SERVER)
+        return FunctionNetwork(vpc=mlflow.vpc, subnets=mlflow.subnets, load_balancer=mlflow.load_balancer)
+
+    def environment(self, access: Iterable[Access]) -> dict[str, str]:
+        """Settings only some functions get: MLflow's address goes only where the network reaches it."""
+        if Access.MLFLOW_SERVER not in set(access):
+            return {}
+        return {"TRADAI_MLFLOW_TRACKING_URI": _required(self.mlflow, Access.MLFLOW_SERVER).tracking_uri}
 
     def _for(self, kind: Access) -> list[iam.PolicyStatement]:
         table = self.table
@@ -114,6 +150,8 @@ class AccessGrants:
         if kind is Access.SYNC_TASKS:
             sync = _required(self.sync_tasks, kind)
             return worker_task_statements(sync.cluster, sync.task_definition)
+        if kind is Access.MLFLOW_SERVER:
+            return []  # plain HTTP inside the VPC: the network placement and security groups grant it
         return [
             iam.PolicyStatement(
                 actions=["execute-api:ManageConnections"],

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnParameter, Fn, Stack
+from aws_cdk import Fn, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -19,16 +19,15 @@ from cdk.constants import (
     BACKTEST_TASK_FAMILY,
     INSTANCE_TASK_FAMILY,
     MARKET_DATA_BUCKET,
+    MLFLOW_PREFIX,
     SYNC_TASK_FAMILY,
     WORKER_CONTAINER,
-    WORKER_IMAGE_TAG_DEFAULT,
-    WORKER_IMAGE_TAG_PARAMETER,
     bucket_name,
 )
 from cdk.constructs.backtest_state_machine import BacktestStateMachine
 from cdk.constructs.cluster import TaskCluster
 from cdk.constructs.execution_events import ExecutionEndedRule
-from cdk.constructs.function import build_functions
+from cdk.constructs.function import WorkerImage, build_functions
 from cdk.constructs.lambda_layer import SharedLayer
 from cdk.constructs.load_balancer import InternalLoadBalancer
 from cdk.constructs.mlflow_service import MlflowService
@@ -37,7 +36,7 @@ from cdk.function_table import FUNCTIONS, Access
 from cdk.layer_build import REPO_ROOT
 from cdk.nag import acknowledge, nag_arn
 from cdk.outputs import add_outputs
-from cdk.permissions import AccessGrants, InstanceTasks, WorkerTasks
+from cdk.permissions import AccessGrants, InstanceTasks, MlflowServer, WorkerTasks
 from cdk.stacks.foundation import FoundationStack
 from cdk.stacks.persistent import PersistentStack
 
@@ -71,6 +70,7 @@ class ComputeStack(Stack):
         persistent: PersistentStack,
         foundation: FoundationStack,
         layer_dir: Path,
+        worker_image_tag: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -97,14 +97,12 @@ class ComputeStack(Stack):
         }
 
         self.tasks = TaskCluster(self, "Tasks", config=config, vpc=network.vpc)
+        # One image, one tag: the Fargate tasks and the image functions (cdk.function_table) run it.
+        self.worker_image = WorkerImage(
+            repository=persistent.worker_images.repository, tag_or_digest=worker_image_tag
+        )
         worker_image = ecs.ContainerImage.from_ecr_repository(
-            persistent.worker_images.repository,
-            tag=CfnParameter(
-                self,
-                WORKER_IMAGE_TAG_PARAMETER,
-                default=WORKER_IMAGE_TAG_DEFAULT,
-                description="Tag of the worker image in the ECR repository (containers/worker/Dockerfile)",
-            ).value_as_string,
+            self.worker_image.repository, tag=worker_image_tag
         )
         task_environment = {
             key: value
@@ -143,7 +141,9 @@ class ComputeStack(Stack):
                 memory_mib=config.instance_memory_mib,
             ),
             image=worker_image,
-            environment=task_environment,
+            # A live instance reads its exchange keys from this secret (adapters/exchange_keys.py).
+            environment=task_environment
+            | {"TRADAI_EXCHANGE_KEYS_SECRET": persistent.exchange_keys.secret.secret_arn},
             # Orders, fills and the instance's state are items; a resubmitted order's fills are a query
             # of its partition, and at start the strategy's unsettled orders are a query of the
             # index (issue 8: settled with the broker); live trading reads the exchange keys.
@@ -197,8 +197,17 @@ class ComputeStack(Stack):
             "TRADAI_INSTANCE_LOG_STREAM_PREFIX": INSTANCE_TASK_FAMILY,
             # Large market-data syncs run as tasks of this definition (adapters/ecs_sync_executor.py).
             "TRADAI_SYNC_TASK_DEFINITION": self.sync_task.definition.task_definition_arn,
+            # Its name only: a live run is refused unless keys are configured (the task reads them).
+            "TRADAI_EXCHANGE_KEYS_SECRET": persistent.exchange_keys.secret.secret_arn,
         }
 
+        self.load_balancer = InternalLoadBalancer(
+            self,
+            "LoadBalancer",
+            config=config,
+            vpc=network.vpc,
+            subnets=network.private_subnet_selection,
+        )
         grants = AccessGrants(
             table=table,
             artifacts=artifacts,
@@ -209,6 +218,13 @@ class ComputeStack(Stack):
                 log_group=self.instance_task.log_group,
             ),
             sync_tasks=WorkerTasks(cluster=self.tasks.cluster, task_definition=self.sync_task.definition),
+            # The models function reaches MLflow where the HTTP API's VPC link does: the internal ALB.
+            mlflow=MlflowServer(
+                vpc=network.vpc,
+                subnets=network.private_subnet_selection,
+                load_balancer=self.load_balancer.alb,
+                tracking_uri=f"http://{self.load_balancer.alb.load_balancer_dns_name}{MLFLOW_PREFIX}",
+            ),
         )
         names = deployed_functions(websocket=False)
         steps = [name for name in names if name in STATE_MACHINE_STEPS]
@@ -217,6 +233,7 @@ class ComputeStack(Stack):
             names=steps,
             config=config,
             layer=self.layer,
+            image=self.worker_image,
             environment=self.function_environment,
             grants=grants,
         )
@@ -246,6 +263,7 @@ class ComputeStack(Stack):
             names=[name for name in names if name not in STATE_MACHINE_STEPS],
             config=config,
             layer=self.layer,
+            image=self.worker_image,
             environment=self.function_environment,
             grants=grants,
         )
@@ -259,13 +277,6 @@ class ComputeStack(Stack):
                 handler=self.functions["execution_status"].alias,
             )
 
-        self.load_balancer = InternalLoadBalancer(
-            self,
-            "LoadBalancer",
-            config=config,
-            vpc=network.vpc,
-            subnets=network.private_subnet_selection,
-        )
         self.mlflow = MlflowService(
             self,
             "Mlflow",

@@ -59,7 +59,10 @@ class EdgeStack(Stack):
                 "TRADAI_WEBSOCKET_MANAGEMENT_URL": self.websocket.management_url,
             },
             grants=dataclasses.replace(
-                compute.grants, instances=None, websocket_connections_arn=self.websocket.connections_arn
+                compute.grants,
+                instances=None,
+                mlflow=None,
+                websocket_connections_arn=self.websocket.connections_arn,
             ),
         )
         self.websocket.add_routes(

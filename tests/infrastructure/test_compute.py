@@ -19,7 +19,7 @@ from cdk.constants import (
     INSTANCE_TASK_FAMILY,
     SYNC_TASK_FAMILY,
     WORKER_CONTAINER,
-    WORKER_IMAGE_TAG_PARAMETER,
+    WORKER_IMAGE_TAG_DEFAULT,
 )
 from cdk.constructs.mlflow_service import MLFLOW_IMAGE_DIR
 from cdk.constructs.web_acl import MANAGED_RULE_GROUPS
@@ -73,18 +73,16 @@ def test_given_compute_when_synthesized_then_cluster_has_container_insights(dev:
     assert {"Name": "containerInsights", "Value": "enabled"} in cluster["ClusterSettings"]
 
 
-def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_tag_parameter_on_x86(
+def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_context_tag_on_x86(
     dev: Synthesized,
 ) -> None:
     # When
     definitions = _task_definitions(dev)
-    parameters = dev.templates["compute"].find_parameters(WORKER_IMAGE_TAG_PARAMETER)
 
     # Then: one image for backtest chunks, strategy instances and market-data syncs, the tag chosen
-    # at deploy
+    # at deploy (`-c worker_image_tag=...`, default `latest`)
     workers = (BACKTEST_TASK_FAMILY, INSTANCE_TASK_FAMILY, SYNC_TASK_FAMILY)
     assert set(definitions) == {*workers, "mlflow"}
-    assert parameters[WORKER_IMAGE_TAG_PARAMETER]["Type"] == "String"
     for family in workers:
         definition = definitions[family]
         assert definition["RequiresCompatibilities"] == ["FARGATE"]
@@ -95,7 +93,7 @@ def test_given_worker_tasks_when_synthesized_then_both_run_the_ecr_image_at_the_
         assert container["LogConfiguration"]["LogDriver"] == "awslogs"
         image = json.dumps(container["Image"])
         assert "WorkerImagesRepository" in image
-        assert json.dumps({"Ref": WORKER_IMAGE_TAG_PARAMETER}) in image
+        assert image.endswith(f':{WORKER_IMAGE_TAG_DEFAULT}"]]}}'), image
         environment = {variable["Name"]: variable["Value"] for variable in container["Environment"]}
         assert environment["TRADAI_RUNTIME"] == "aws"
         assert {"TRADAI_TABLE_NAME", "TRADAI_ARTIFACTS_BUCKET", "TRADAI_MARKET_DATA_BUCKET"} <= set(
@@ -186,7 +184,7 @@ def test_given_mlflow_routes_with_the_prefix_when_matched_against_the_alb_rule_t
     assert unforwarded == []
 
 
-def test_given_alb_when_synthesized_then_it_is_internal_admits_only_the_vpc_link_and_logs_access(
+def test_given_alb_when_synthesized_then_it_is_internal_admits_vpc_link_and_models_and_logs_access(
     dev: Synthesized,
 ) -> None:
     # When
@@ -204,10 +202,13 @@ def test_given_alb_when_synthesized_then_it_is_internal_admits_only_the_vpc_link
     rules = dev.resources("compute", "AWS::EC2::SecurityGroupIngress").values()
     ingress = alb_group.get("SecurityGroupIngress", [])
     ingress += [r["Properties"] for r in rules if r["Properties"]["GroupId"] == alb_group_id]
+    # Then: the HTTP API's VPC link, and the models Lambda (its MLflow client), nothing else
     assert ingress
+    sources = set()
     for rule in ingress:
         assert "CidrIp" not in rule
-        assert rule["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("LoadBalancerVpcLinkSecurityGroup")
+        sources.add(rule["SourceSecurityGroupId"]["Fn::GetAtt"][0])
+    assert sorted(source.split("SecurityGroup")[0] for source in sources) == ["LoadBalancerVpcLink", "Models"]
 
 
 def test_given_alb_when_synthesized_then_waf_with_managed_rules_and_a_rate_rule_protects_it(

@@ -240,7 +240,7 @@ def test_given_prod_when_synthesized_then_each_az_has_its_own_nat(prod: Synthesi
 # --- compute -----------------------------------------------------------------------------------
 
 
-def test_given_functions_when_synthesized_then_python312_arm64_snapstart_behind_live_alias(
+def test_given_functions_when_synthesized_then_zips_run_python312_arm64_snapstart_images_x86_behind_live(
     dev: Synthesized,
 ) -> None:
     # When
@@ -251,19 +251,31 @@ def test_given_functions_when_synthesized_then_python312_arm64_snapstart_behind_
 
     # Then: every function folder of the table, in one stack or the other
     assert len(functions) == len(deployed_functions(websocket=False) + deployed_functions(websocket=True))
+    images = set()
     for function in functions.values():
         properties = function["Properties"]
-        assert properties["Runtime"] == "python3.12"
-        assert properties["Architectures"] == ["arm64"]
-        assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        name = properties["FunctionName"].removeprefix("tradai-dev-")
         assert properties["TracingConfig"] == {"Mode": "Active"}
-        assert properties["Handler"] == "handler.lambda_handler"
-        assert len(properties["Layers"]) == 1
+        if FUNCTIONS[name].image:
+            # The worker image is linux/amd64 and Lambda has no SnapStart for images
+            images.add(name)
+            assert properties["PackageType"] == "Image"
+            assert properties["Architectures"] == ["x86_64"]
+            assert properties["ImageConfig"]["Command"] == [f"functions.{name}.handler.lambda_handler"]
+            assert "SnapStart" not in properties
+            assert "Layers" not in properties
+        else:
+            assert properties["Runtime"] == "python3.12"
+            assert properties["Architectures"] == ["arm64"]
+            assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+            assert properties["Handler"] == "handler.lambda_handler"
+            assert len(properties["Layers"]) == 1
         environment = properties["Environment"]["Variables"]
         assert environment["TRADAI_RUNTIME"] == "aws"
         assert environment["TRADAI_ENVIRONMENT"] == "dev"
         assert environment["TRADAI_CORS_ORIGINS"] == "*"
         assert {"TRADAI_TABLE_NAME", "TRADAI_ARTIFACTS_BUCKET", "TRADAI_AWS_REGION"} <= set(environment)
+    assert images == {"backtests", "data", "strategies", "configs", "instances", "catalog", "models"}
     assert {a["Properties"]["Name"] for a in aliases.values()} == {LAMBDA_ALIAS}
     assert len(aliases) == len(functions)
 
@@ -312,6 +324,7 @@ def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_
         "dynamodb:ConditionCheckItem",
         "dynamodb:Query",
         "s3:GetObject",
+        "s3:ListBucket",
         "states:StartExecution",
         "states:StopExecution",
         "xray:PutTraceSegments",
@@ -319,7 +332,7 @@ def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_
     }
 
 
-def test_given_backtests_role_when_synthesized_then_queries_name_each_index_and_reads_one_bucket(
+def test_given_backtests_role_when_synthesized_then_queries_name_each_index_and_reads_results_and_bars(
     dev: Synthesized,
 ) -> None:
     # Given
@@ -330,17 +343,26 @@ def test_given_backtests_role_when_synthesized_then_queries_name_each_index_and_
     ]
 
     # When
-    by_action = {action: s["Resource"] for s in _statements(policy) for action in _actions(s)}
+    by_action: dict[str, list[Any]] = {}
+    for statement in _statements(policy):
+        resources = statement["Resource"]
+        for action in _actions(statement):
+            by_action.setdefault(action, []).extend(resources if isinstance(resources, list) else [resources])
 
-    # Then: one resource per index (never index/*), objects of the artifacts bucket only
+    # Then: one resource per index (never index/*); objects of the artifacts bucket (results) and
+    # the market-data bucket (a submission checks the stored bars), nothing else
     query_resources = by_action["dynamodb:Query"]
     assert len(query_resources) == len(table_design.INDEXES)
     for resource, index in zip(query_resources, table_design.INDEXES, strict=True):
         assert resource["Fn::Join"][1][-1] == f"/index/{index}"
-    object_arn = "".join(
-        p if isinstance(p, str) else "<token>" for p in by_action["s3:GetObject"]["Fn::Join"][1]
+    object_arns = sorted(
+        "".join(p if isinstance(p, str) else "<token>" for p in arn["Fn::Join"][1])
+        for arn in by_action["s3:GetObject"]
     )
-    assert object_arn == "arn:<token>:s3:::tradai-dev-artifacts-<token>/*"
+    assert object_arns == [
+        "arn:<token>:s3:::tradai-dev-artifacts-<token>/*",
+        "arn:<token>:s3:::tradai-dev-market-data-<token>/*",
+    ]
 
 
 def test_given_every_template_when_synthesized_then_no_iam_policy_grants_a_wildcard_action(
