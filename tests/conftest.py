@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.cdk_synth import dev, prod, synthesize  # noqa: F401 (session fixtures: one synthesis per run)
+
 # Fake credentials and a fixed region before any boto3 client is built; moto intercepts the calls.
 for name, value in {
     "AWS_ACCESS_KEY_ID": "testing",

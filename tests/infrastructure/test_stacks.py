@@ -64,26 +64,7 @@ def test_given_dev_when_synthesized_then_stacks_are_named_tradai_stack_env(dev: 
     assert dev.stack_names == {name: f"tradai-{name}-dev" for name in dev.stack_names}
 
 
-# --- persistent: the table (bug B6) ------------------------------------------------------------
-
-
-def test_given_table_design_when_synthesized_then_table_keys_are_the_adapters_constants(
-    dev: Synthesized,
-) -> None:
-    # Given: the design both adapters use
-    expected = table_design.create_table_request("ignored")
-
-    # When
-    table = _only(dev.resources("persistent", "AWS::DynamoDB::Table"))
-
-    # Then: same key schema, attribute types and indexes as the adapters' own create_table request
-    assert table["KeySchema"] == expected["KeySchema"]
-    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
-        expected["AttributeDefinitions"], key=lambda a: a["AttributeName"]
-    )
-    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
-    assert indexes == {index["IndexName"]: index for index in expected["GlobalSecondaryIndexes"]}
-    assert table["KeySchema"][0] == {"AttributeName": table_design.PARTITION_KEY, "KeyType": "HASH"}
+# --- persistent: the table (bug B6: tests/regressions) ----------------------------------------
 
 
 def test_given_table_when_synthesized_then_ttl_stream_pitr_and_encryption_are_on(dev: Synthesized) -> None:

@@ -36,12 +36,6 @@ def invoke(function: str, event: str) -> tuple[int, dict[str, Any]]:
     return int(response["statusCode"]), json.loads(response["body"])
 
 
-def test_b5_given_unknown_model_when_rolled_back_through_the_lambda_then_404(registry_env: None) -> None:
-    status, body = invoke("models", "models/rollback")
-    assert status == 404
-    assert body["code"] == "MODEL_NOT_FOUND"
-
-
 def test_given_demo_version_when_force_promoted_then_its_model_version_is_champion(
     registry_env: None,
 ) -> None:

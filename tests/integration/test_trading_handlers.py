@@ -76,28 +76,6 @@ def test_given_open_position_when_budget_deleted_through_lambda_then_409_then_20
     assert deleted["statusCode"] == 204
 
 
-def test_given_trades_without_config_when_strategy_ledger_invoked_then_pnl_with_reason_and_trades(
-    aws_env: None,
-) -> None:
-    # Given: no config registered for the strategy (bug B4), trades queried on DynamoDB's keys (bug B6)
-    create_resources()
-    invoke("budget", "budget/put_budget")
-    trade(Side.BUY, 1, 100, "buy")
-    trade(Side.SELL, 1, 120, "sell")
-    trade(Side.BUY, 2, 110, "again")
-
-    # When
-    pnl_status, pnl = invoke("strategy_ledger", "strategy_ledger/get_pnl")
-    trades_status, trades = invoke("strategy_ledger", "strategy_ledger/get_trades")
-
-    # Then
-    assert pnl_status == 200
-    (row,) = pnl["strategies"]  # type: ignore[misc]
-    assert (row["strategy_id"], row["config_found"], row["open_positions"]) == (STRATEGY, False, 1)
-    assert trades_status == 200
-    assert [trade["status"] for trade in trades["trades"]] == ["OPEN", "CLOSED"]  # type: ignore[index]
-
-
 def test_given_a_cold_start_when_trading_handlers_load_then_no_engine_or_aws_sdk_is_imported() -> None:
     # Given a fresh interpreter per handler / When it loads the handler module
     heavy = ("tradai.engine", "numba", "pandas", "boto3", "arcticdb", "ccxt")

@@ -88,3 +88,32 @@ def completed_backtest(container: Container) -> Callable[..., BacktestJob]:
         return jobs.transition(job.job_id, JobStatus.COMPLETED, at=at, changes=changes)
 
     return make
+
+
+GOOD = {"sharpe_ratio": 1.4, "max_drawdown": -0.12, "trades_count": 40, "total_return": 0.3}
+
+
+@pytest.fixture
+def staged(client: TestClient, container: Container) -> Callable[..., dict[str, Any]]:
+    """Register `version` of sma_cross, stage it, and finish its validation job with `result`."""
+
+    def make(
+        version: str, result: dict[str, Any] | None = GOOD, status: JobStatus = JobStatus.COMPLETED
+    ) -> dict[str, Any]:
+        register(client, "sma_cross", version)
+        response = client.post("/api/v1/strategies/sma_cross/stage", json={"version": version})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        jobs = JobRepository(container.store)
+        job_id = body["validation_job_id"]
+        if status is not JobStatus.QUEUED:
+            job = jobs.get(job_id)
+            jobs.transition(job_id, JobStatus.RUNNING, at=job.created_at)
+            jobs.transition(job_id, status, at=job.created_at, changes={"result": result})
+        return body
+
+    return make
+
+
+def promote(client: TestClient, version: str, **fields: Any) -> Any:
+    return client.post("/api/v1/strategies/sma_cross/promote", json={"version": version, **fields})

@@ -5,44 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.fakes_registry import FakeModelRegistry
 from tests.unit.jobs.conftest import RecordingExecutor
-from tests.unit.lifecycle.conftest import register
+from tests.unit.lifecycle.conftest import promote, register
 from tradai.bootstrap import Container
 from tradai.domain.jobs import JobStatus
-from tradai.domain.registry import RegistryUnavailable
 from tradai.services.job_repository import JobRepository
-
-GOOD = {"sharpe_ratio": 1.4, "max_drawdown": -0.12, "trades_count": 40, "total_return": 0.3}
-
-
-@pytest.fixture
-def staged(client: TestClient, container: Container) -> Callable[..., dict[str, Any]]:
-    """Register `version` of sma_cross, stage it, and finish its validation job with `result`."""
-
-    def make(
-        version: str, result: dict[str, Any] | None = GOOD, status: JobStatus = JobStatus.COMPLETED
-    ) -> dict[str, Any]:
-        register(client, "sma_cross", version)
-        response = client.post("/api/v1/strategies/sma_cross/stage", json={"version": version})
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        jobs = JobRepository(container.store)
-        job_id = body["validation_job_id"]
-        if status is not JobStatus.QUEUED:
-            job = jobs.get(job_id)
-            jobs.transition(job_id, JobStatus.RUNNING, at=job.created_at)
-            jobs.transition(job_id, status, at=job.created_at, changes={"result": result})
-        return body
-
-    return make
-
-
-def promote(client: TestClient, version: str, **fields: Any) -> Any:
-    return client.post("/api/v1/strategies/sma_cross/promote", json={"version": version, **fields})
 
 
 def test_given_registered_version_when_staged_then_validation_job_runs_on_stored_bars(
@@ -187,66 +157,6 @@ def test_given_three_prod_versions_when_rolled_back_to_the_first_then_history_tr
     )
     again = client.post("/api/v1/models/sma_cross/rollback", json={})
     assert (again.status_code, again.json()["code"]) == (409, "NOTHING_TO_ROLL_BACK")
-
-
-# --- bug B5 of seed 000: POST /models/{name}/rollback answered 503 ("Rollback model failed: 400") --------
-
-
-def test_b5_given_unknown_model_when_rolled_back_with_empty_body_then_404_not_5xx(client: TestClient) -> None:
-    response = client.post("/api/v1/models/E2ETestStrategy/rollback", json={})
-    assert response.status_code == 404
-    assert response.json()["code"] == "MODEL_NOT_FOUND"
-
-
-def test_b5_given_nothing_in_prod_when_rolled_back_then_409(client: TestClient) -> None:
-    register(client, "sma_cross")
-    for body in ({}, None):
-        response = client.post("/api/v1/models/sma_cross/rollback", json=body)
-        assert (response.status_code, response.json()["code"]) == (409, "NOTHING_TO_ROLL_BACK")
-
-
-def test_b5_given_one_prod_version_ever_when_rolled_back_then_409(
-    client: TestClient, staged: Callable[..., dict[str, Any]]
-) -> None:
-    staged("1.0.0")
-    promote(client, "1.0.0")
-    response = client.post("/api/v1/models/sma_cross/rollback", json={})
-    assert (response.status_code, response.json()["code"]) == (409, "NOTHING_TO_ROLL_BACK")
-
-
-def test_b5_given_bad_target_versions_when_rolled_back_then_404_or_409(
-    client: TestClient, staged: Callable[..., dict[str, Any]]
-) -> None:
-    staged("1.0.0")
-    promote(client, "1.0.0")
-    staged("1.1.0")
-    unknown = client.post("/api/v1/models/sma_cross/rollback", json={"version": "7.0.0"})
-    never = client.post("/api/v1/models/sma_cross/rollback", json={"version": "1.1.0"})
-    current = client.post("/api/v1/models/sma_cross/rollback", json={"version": "1.0.0"})
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "MODEL_VERSION_NOT_FOUND")
-    assert (never.status_code, never.json()["code"]) == (409, "VERSION_NEVER_IN_PROD")
-    assert (current.status_code, current.json()["code"]) == (409, "ALREADY_IN_PROD")
-
-
-def test_b5_given_registry_down_when_rolled_back_then_store_decides_and_no_5xx(
-    client: TestClient, staged: Callable[..., dict[str, Any]], registry: FakeModelRegistry
-) -> None:
-    # Given
-    staged("1.0.0")
-    promote(client, "1.0.0")
-    staged("1.1.0")
-    promote(client, "1.1.0")
-    registry.fail = RegistryUnavailable("connection refused")
-
-    # When
-    response = client.post("/api/v1/models/sma_cross/rollback", json={})
-
-    # Then: rolled back, and the answer says the registry is behind (synced on the next change)
-    assert response.status_code == 200
-    assert response.json()["registry_synced"] is False
-    assert client.get("/api/v1/strategies/sma_cross/status").json()["champion_version"] == "1.0.0"
-    registry.fail = None
-    assert client.get("/api/v1/models/sma_cross").status_code == 200
 
 
 def test_given_models_when_listed_then_one_per_staged_strategy(
