@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fakes import random_walk_bars
+from tests.fakes import local_container, random_walk_bars
 from tests.unit.jobs.conftest import RecordingExecutor
-from tradai.bootstrap import Container
+from tradai.adapters.dev_keys import DevTokenKeys
+from tradai.api.app import create_app
+from tradai.api.routers import backtests
+from tradai.bootstrap import Container, build_authenticator
 from tradai.services.job_repository import JobRepository
+from tradai.settings import Settings
+
+
+def mid_minute() -> datetime:
+    """The middle of the current minute: a fixed time whose rate-limit window has not expired yet
+    (the store drops counters past their TTL by the real clock)."""
+    return datetime.now(UTC).replace(second=30, microsecond=0)
+
 
 BODY: dict[str, Any] = {
     "strategy_config": {"name": "sma_cross", "version": "1.0.0", "parameters": {"fast": 5, "slow": 20}},
@@ -147,6 +160,63 @@ def test_given_malformed_body_when_submitted_then_422(
     assert JobRepository(container.store).count() == 0
 
 
-def test_given_ten_submissions_in_a_minute_when_an_eleventh_comes_then_429(client: TestClient) -> None:
+def test_given_ten_submissions_in_a_minute_when_an_eleventh_comes_then_429(
+    client: TestClient, container: Container
+) -> None:
+    at = mid_minute()
+    container.clock = lambda: at  # all eleven in one window however slow the machine is
     statuses = [client.post("/api/v1/backtests", json=BODY).status_code for _ in range(11)]
     assert statuses == [201] * 10 + [429]
+
+
+def _secured_client(tmp_path: Path, **settings: Any) -> TestClient:
+    app_settings = Settings(data_dir=tmp_path, auth="dev", **settings)
+    at = mid_minute()
+    container = local_container(
+        tmp_path,
+        settings=app_settings,
+        executor=RecordingExecutor(),
+        authenticator=build_authenticator(app_settings),
+        clock=lambda: at,  # every request in one window however slow the machine is
+    )
+    return TestClient(create_app(routers=[backtests.router], settings=app_settings, container=container))
+
+
+def _as(tmp_path: Path, subject: str) -> dict[str, str]:
+    token = DevTokenKeys(Settings(data_dir=tmp_path).dev_signing_key_path).sign(
+        subject=subject, groups=["trader"]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_given_auth_on_when_a_caller_submits_eleven_then_only_that_caller_gets_429_in_seed_002s_words(
+    tmp_path: Path,
+) -> None:
+    # Given: two traders sharing the server
+    with _secured_client(tmp_path) as client:
+        alice, bob = _as(tmp_path, "alice"), _as(tmp_path, "bob")
+
+        # When
+        statuses = [client.post("/api/v1/backtests", json=BODY, headers=alice).status_code for _ in range(11)]
+        refused = client.post("/api/v1/backtests", json=BODY, headers=alice)
+        other = client.post("/api/v1/backtests", json=BODY, headers=bob)
+
+    # Then: counted per caller (the token's subject), 10 a minute by default
+    assert statuses == [201] * 10 + [429]
+    assert refused.json()["detail"] == "Rate limit exceeded: 10 per 1 minute"
+    assert refused.json()["code"] == "RATE_LIMITED"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert other.status_code == 201
+
+
+def test_given_limit_set_to_three_when_a_caller_submits_four_then_the_fourth_is_429(tmp_path: Path) -> None:
+    # Given: TRADAI_RATE_LIMIT_BACKTESTS_PER_MINUTE=3
+    with _secured_client(tmp_path, rate_limit_backtests_per_minute=3) as client:
+        # When
+        responses = [
+            client.post("/api/v1/backtests", json=BODY, headers=_as(tmp_path, "alice")) for _ in range(4)
+        ]
+
+    # Then
+    assert [response.status_code for response in responses] == [201, 201, 201, 429]
+    assert responses[-1].json()["detail"] == "Rate limit exceeded: 3 per 1 minute"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tradai.adapters.local_job_bus import LocalJobBus
+from tradai.domain.clock import Clock, utc_now
 from tradai.ports import (
     BlobStore,
     ConnectionSender,
@@ -59,6 +60,8 @@ class Container:
     sync_executor: JobExecutor | None = None
     """Runs market-data sync jobs (local worker processes, ECS tasks in AWS); None: every sync runs inline."""
     extra_probes: dict[str, HealthProbe] = field(default_factory=dict)
+    clock: Clock = utc_now
+    """The time request limits count by (rate-limit windows); tests fix it."""
 
     @property
     def probes(self) -> dict[str, HealthProbe]:

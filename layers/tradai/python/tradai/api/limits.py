@@ -10,7 +10,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tradai.api.auth import CurrentPrincipal
 from tradai.api.deps import ContainerDep
 from tradai.api.errors import error_response
-from tradai.domain.clock import utc_now
 from tradai.domain.errors import PayloadTooLarge
 from tradai.services.rate_limits import RateLimit, enforce
 from tradai.settings import Settings
@@ -27,7 +26,11 @@ def rate_limited(route: str, rate_of: Callable[[Settings], RateLimit]) -> Callab
         if container.authenticator is None:
             caller = request.client.host if request.client else "unknown"
         enforce(
-            store=container.store, rate=rate_of(container.settings), caller=caller, route=route, now=utc_now()
+            store=container.store,
+            rate=rate_of(container.settings),
+            caller=caller,
+            route=route,
+            now=container.clock(),
         )
 
     dependency.__name__ = f"rate_limit_{route}"
