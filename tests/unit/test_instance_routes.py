@@ -336,7 +336,7 @@ def test_given_order_left_pending_when_the_instance_dies_then_the_order_is_close
 ) -> None:
     # Given an instance killed while one of its orders was still PENDING
     from tradai.domain.orders import Order, OrderStatus, Side
-    from tradai.services.ledger_records import order_record
+    from tradai.services.ledger_records import order_record, order_status_record
     from tradai.services.trading_ledger import TradingLedger
 
     instance_id = start(client)["instance_id"]
@@ -356,7 +356,9 @@ def test_given_order_left_pending_when_the_instance_dies_then_the_order_is_close
         created_at=now,
         updated_at=now,
     )
+    # stored as the pipeline stores it: the order and its copy filed under its status
     container.store.put(order_record(pending))
+    container.store.put(order_status_record(pending))
     runner.kill(instance_id)
 
     # When the death is noticed
