@@ -12,7 +12,12 @@ from fastapi.testclient import TestClient
 
 from tests.fakes import local_container
 from tests.fakes_registry import FakeModelRegistry
-from tests.integration.conftest import aws_env  # noqa: F401 (moto and a deployed function's settings)
+from tests.integration.conftest import (
+    aws_env,  # noqa: F401 (moto and a deployed function's settings)
+    create_resources,
+)
+from tests.integration.test_backtest_handlers import invoke
+from tests.integration.test_trading_handlers import trade
 from tests.unit.jobs.conftest import RecordingExecutor
 from tests.unit.lifecycle.conftest import staged  # noqa: F401 (register, stage, finish validation)
 from tests.unit.trading.conftest import SteppingClock
@@ -21,6 +26,7 @@ from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.api.app import create_app
 from tradai.api.local import ROUTERS
 from tradai.bootstrap import Container
+from tradai.domain.orders import Side
 from tradai.ports import DocumentStore
 from tradai.services.order_pipeline import OrderPipeline
 
@@ -51,3 +57,13 @@ def client(container: Container) -> Iterator[TestClient]:
 def pipeline(store: DocumentStore) -> OrderPipeline:
     clock = SteppingClock()
     return OrderPipeline(store=store, broker=PaperBroker(clock=clock, fee_rate=0.001), clock=clock)
+
+
+@pytest.fixture
+def traded_on_dynamodb(aws_env: None) -> None:  # noqa: F811 (the fixture imported above)
+    """The functions' table created from the design, a budget, then a closed and an open trade."""
+    create_resources()
+    invoke("budget", "budget/put_budget")
+    trade(Side.BUY, 1, 100, "buy")
+    trade(Side.SELL, 1, 120, "sell")
+    trade(Side.BUY, 2, 110, "again")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.conftest import create_resources
 from tests.integration.test_backtest_handlers import invoke
-from tests.integration.test_trading_handlers import STRATEGY, trade
+from tests.integration.test_trading_handlers import STRATEGY
 from tests.unit.trading.conftest import intent
 from tradai.domain.orders import Side
 from tradai.services.order_pipeline import OrderPipeline
@@ -41,14 +40,9 @@ def test_b4_given_strategy_without_config_when_pnl_listed_then_listed_with_reaso
 
 @pytest.mark.slow
 def test_b4_given_trades_without_config_when_strategy_ledger_lambda_lists_pnl_then_200_with_reason(
-    aws_env: None,
+    traded_on_dynamodb: None,
 ) -> None:
     # Given: no config registered for the strategy the sample events name
-    create_resources()
-    invoke("budget", "budget/put_budget")
-    trade(Side.BUY, 1, 100, "buy")
-    trade(Side.SELL, 1, 120, "sell")
-    trade(Side.BUY, 2, 110, "again")
 
     # When
     status, pnl = invoke("strategy_ledger", "strategy_ledger/get_pnl")

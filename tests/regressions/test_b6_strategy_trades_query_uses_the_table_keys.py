@@ -12,9 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.cdk_synth import Synthesized
-from tests.integration.conftest import create_resources
 from tests.integration.test_backtest_handlers import invoke
-from tests.integration.test_trading_handlers import trade
 from tests.unit.trading.conftest import intent
 from tradai import table_design
 from tradai.domain.orders import Side
@@ -70,14 +68,9 @@ def test_b6_given_open_and_closed_trades_when_listed_then_both_from_the_strategy
 
 @pytest.mark.slow
 def test_b6_given_trades_on_dynamodb_when_strategy_ledger_lambda_lists_them_then_200_open_and_closed(
-    aws_env: None,
+    traded_on_dynamodb: None,
 ) -> None:
     # Given: a table created from the design, and a closed then an open trade
-    create_resources()
-    invoke("budget", "budget/put_budget")
-    trade(Side.BUY, 1, 100, "buy")
-    trade(Side.SELL, 1, 120, "sell")
-    trade(Side.BUY, 2, 110, "again")
 
     # When
     status, trades = invoke("strategy_ledger", "strategy_ledger/get_trades")
