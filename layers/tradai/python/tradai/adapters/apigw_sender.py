@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tradai.adapters.aws_clients import LazyClient
+from tradai.adapters.aws_clients import LazyClient, error_code
 from tradai.domain.errors import ConnectionGone, Unavailable
 
 _GONE = {"GoneException", "NotFoundException", "410"}
@@ -31,7 +31,7 @@ class ApiGatewayConnectionSender:
         try:
             self.client.post_to_connection(ConnectionId=connection_id, Data=payload)
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in _GONE:
+            if error_code(exc) in _GONE:
                 raise ConnectionGone(f"connection {connection_id} is gone") from exc
             raise Unavailable(f"could not post to connection {connection_id}") from exc
         except BotoCoreError as exc:
@@ -41,5 +41,5 @@ class ApiGatewayConnectionSender:
         try:
             self.client.delete_connection(ConnectionId=connection_id)
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) not in _GONE:
+            if error_code(exc) not in _GONE:
                 raise Unavailable(f"could not close connection {connection_id}") from exc

@@ -1,4 +1,5 @@
-"""A boto3 client handed in ready (tests pass moto's) or built on first use (off the cold start)."""
+"""What the AWS adapters share: a boto3 client handed in ready (tests pass moto's) or built on first
+use (off the cold start), and the error code of a botocore error."""
 
 from __future__ import annotations
 
@@ -25,3 +26,11 @@ class LazyClient:
                 raise self._missing
             self._client = self._factory()
         return self._client
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore `ClientError` (`ConditionalCheckFailedException`), else ""."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code") or "")
+    return ""

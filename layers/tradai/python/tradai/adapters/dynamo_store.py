@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tradai.adapters import dynamo_codec, store_rules
-from tradai.adapters.aws_clients import LazyClient
+from tradai.adapters.aws_clients import LazyClient, error_code
 from tradai.domain.errors import ConditionFailed, InvalidInput, NotFound, StoreUnavailable
 from tradai.domain.store import (
     AllOf,
@@ -112,7 +112,7 @@ class DynamoDocumentStore:
         try:
             yield
         except ClientError as exc:
-            code = _error_code(exc)
+            code = error_code(exc)
             if code in _CONDITIONAL_CODES:
                 raise  # the caller knows which item and operation it was
             message = exc.response.get("Error", {}).get("Message", str(exc))
@@ -164,7 +164,7 @@ class DynamoDocumentStore:
             with self._errors_mapped():
                 self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if _error_code(exc) != "TransactionCanceledException":
+            if error_code(exc) != "TransactionCanceledException":
                 raise
             self._raise_cancellation(exc, operations)
 
@@ -191,7 +191,7 @@ class DynamoDocumentStore:
         try:
             yield
         except ClientError as exc:
-            if _error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             current = self._live_document(exc.response.get("Item"))
             if is_update and current is None:
@@ -422,10 +422,6 @@ def _render(condition: Condition, expression: _Expression) -> str:
         return f"{name} IN ({values})"
     value = store_rules.normalize_document({"v": condition.value})["v"]
     return f"{name} {_COMPARATORS[condition.operator]} {expression.value(value)}"
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _key_map(key: Key) -> dict[str, dict[str, str]]:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from tradai.adapters.aws_clients import LazyClient
-from tradai.adapters.ecs_tasks import error_code, run_worker_task
+from tradai.adapters.aws_clients import LazyClient, error_code
+from tradai.adapters.ecs_tasks import run_worker_task
 from tradai.adapters.log_lines import lines_since, parse_log_line
 from tradai.domain.errors import InvalidInput, Unavailable
 from tradai.domain.instances import LogLine, RunnerState, StrategyInstance

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from tradai.adapters.aws_clients import LazyClient
-from tradai.adapters.ecs_tasks import error_code, run_worker_task
+from tradai.adapters.aws_clients import LazyClient, error_code
+from tradai.adapters.ecs_tasks import run_worker_task
 from tradai.domain.errors import Unavailable
 from tradai.settings import Settings
 

@@ -1,4 +1,4 @@
-"""What every ECS adapter does alike: start a worker task with a command, and read botocore's error codes.
+"""What every ECS adapter does alike: start a worker task with a command.
 
 Strategy instances (`ecs_instances.py`) and background market-data syncs (`ecs_sync_executor.py`)
 both run the worker image on the cluster, in the same subnets and security groups.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tradai.adapters.aws_clients import error_code
 from tradai.domain.errors import Unavailable
 from tradai.settings import Settings
 
@@ -56,12 +57,3 @@ def run_worker_task(
         reasons = ", ".join(f"{item.get('reason')}" for item in response.get("failures", [])) or "no task"
         raise Unavailable(f"ECS did not start the task: {reasons}")
     return str(tasks[0]["taskArn"])
-
-
-def error_code(error: Exception) -> str | None:
-    """The AWS error code of a botocore `ClientError` (`ClusterNotFoundException`), else None."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code else None
-    return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tradai.adapters.aws_clients import LazyClient
+from tradai.adapters.aws_clients import LazyClient, error_code
 from tradai.adapters.blob_keys import check_blob_key, check_blob_prefix
 from tradai.domain.errors import BlobStoreUnavailable, NotFound
 
@@ -47,7 +47,7 @@ class S3BlobStore:
         try:
             yield
         except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
+            code = error_code(exc)
             if code in _MISSING_CODES:
                 raise NotFound(f"no blob {key}") from exc
             raise BlobStoreUnavailable(f"S3 failed on {key}: {code}") from exc

@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tradai.adapters.aws_clients import LazyClient
+from tradai.adapters.aws_clients import LazyClient, error_code
 from tradai.domain.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class StepFunctionsJobExecutor:
                 stateMachineArn=self._state_machine_arn, name=job_id, input=json.dumps({"job_id": job_id})
             )
         except ClientError as exc:
-            code = _code(exc)
+            code = error_code(exc) or "Unknown"
             if code == _ALREADY_STARTED:
                 log.info("execution for job %s already exists; not starting another", job_id)
                 return
@@ -93,14 +93,10 @@ class StepFunctionsJobExecutor:
                 executionArn=self.execution_arn(job_id), error="Cancelled", cause="cancelled through the API"
             )
         except ClientError as exc:
-            if _code(exc) not in _NOTHING_TO_STOP:
-                log.warning("could not stop the execution of job %s: %s", job_id, _code(exc))
+            if error_code(exc) not in _NOTHING_TO_STOP:
+                log.warning("could not stop the execution of job %s: %s", job_id, error_code(exc))
         except BotoCoreError as exc:
             log.warning("could not reach Step Functions to stop job %s: %s", job_id, exc)
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", "Unknown"))
 
 
 def _message(exc: ClientError) -> str:
