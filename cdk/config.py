@@ -54,6 +54,10 @@ class EnvironmentConfig:
     instance_memory_mib: int
     mlflow_cpu: int
     mlflow_memory_mib: int
+    live_trading: bool = False
+    """Whether strategy instances may trade live (real orders): `TRADAI_LIVE_TRADING` on the instance
+    task and the functions that start instances. Off in every environment until an operator turns it
+    on in cdk.json on purpose; keys alone do not enable it."""
     custom_domain: str | None = None
     """The HTTP API's custom domain (e.g. `api.tradai.example.com`), optional; needs the certificate."""
     custom_domain_certificate_arn: str | None = None
@@ -89,8 +93,8 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
             placeholder account.
 
     Raises:
-        ValueError: The environment is not defined in cdk.json, prod allows any CORS origin, or a
-            custom domain has no certificate.
+        ValueError: The environment is not defined in cdk.json, prod allows any CORS origin, a
+            custom domain has no certificate, or `live_trading` is not a JSON boolean.
     """
     name = str(context.get(CONTEXT_ENVIRONMENT) or DEFAULT_ENVIRONMENT)
     environments: Mapping[str, Mapping[str, Any]] = context.get(CONTEXT_ENVIRONMENTS) or {}
@@ -119,6 +123,7 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
         instance_memory_mib=int(raw["instance_memory_mib"]),
         mlflow_cpu=int(raw["mlflow_cpu"]),
         mlflow_memory_mib=int(raw["mlflow_memory_mib"]),
+        live_trading=_flag(raw, "live_trading"),
         custom_domain=raw.get("custom_domain") or None,
         custom_domain_certificate_arn=raw.get("custom_domain_certificate_arn") or None,
     )
@@ -129,3 +134,11 @@ def load_config(context: Mapping[str, Any], *, default_account: str | None = Non
     if config.is_production and "*" in config.cors_origins:
         raise ValueError("prod must list explicit CORS origins (seed 001: only dev allows '*')")
     return config
+
+
+def _flag(raw: Mapping[str, Any], key: str) -> bool:
+    """An optional JSON boolean (default false); a string such as `"false"` is refused, not read as true."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false, not {value!r}")
+    return value

@@ -52,6 +52,9 @@ LAMBDA_VPC_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 """What AWSLambdaVPCAccessExecutionRole grants, given inline: a function's role holds no managed policy."""
+LAMBDA_IMAGE_PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+"""What Lambda needs on the repository to create and update image functions (Lambda developer guide,
+"Amazon ECR permissions"); the repository grants them only for this environment's functions."""
 IMAGE_FUNCTION_MEMORY_MB = 1769
 """One full vCPU: an image function's first request imports numba, pandas or MLflow (CPU-bound)."""
 POWERTOOLS_SERVICE_NAME = "tradai"

@@ -33,7 +33,8 @@ BY_ACCESS: Mapping[Access, tuple[str, ...]] = {
     Access.MARKET_DATA_READ: ("market_data_bucket",),
     Access.MARKET_DATA_WRITE: ("market_data_bucket",),
     Access.BACKTEST_EXECUTIONS: ("backtest_state_machine_arn",),
-    # What adapters/ecs_instances.py (with ecs_tasks.py) reads, and the secret a live run needs.
+    # What adapters/ecs_instances.py (with ecs_tasks.py) reads, the secret a live run needs, and the
+    # switch the instance policy checks before a live run (routers/instances.py).
     Access.STRATEGY_INSTANCES: (
         "ecs_cluster",
         "instance_task_definition",
@@ -43,6 +44,7 @@ BY_ACCESS: Mapping[Access, tuple[str, ...]] = {
         "instance_log_group",
         "instance_log_stream_prefix",
         "exchange_keys_secret",
+        "live_trading",
     ),
     # What adapters/ecs_sync_executor.py and the RunTask request of adapters/ecs_tasks.py read.
     Access.SYNC_TASKS: (

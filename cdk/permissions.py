@@ -50,6 +50,8 @@ class InstanceTasks:
     task_definition: ecs.TaskDefinition
     log_group: logs.ILogGroup
     """Where the instance containers log (the logs route reads it)."""
+    live_trading: bool = False
+    """The environment's live-trading switch: the starting functions refuse live runs without it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,10 +113,18 @@ class AccessGrants:
         return FunctionNetwork(vpc=mlflow.vpc, subnets=mlflow.subnets, load_balancer=mlflow.load_balancer)
 
     def environment(self, access: Iterable[Access]) -> dict[str, str]:
-        """Settings only some functions get: MLflow's address goes only where the network reaches it."""
-        if Access.MLFLOW_SERVER not in set(access):
-            return {}
-        return {"TRADAI_MLFLOW_TRACKING_URI": _required(self.mlflow, Access.MLFLOW_SERVER).tracking_uri}
+        """Settings only some functions get: MLflow's address only where the network reaches it, the
+        live-trading switch only where instances are started."""
+        granted = set(access)
+        environment = {}
+        if Access.MLFLOW_SERVER in granted:
+            environment["TRADAI_MLFLOW_TRACKING_URI"] = _required(
+                self.mlflow, Access.MLFLOW_SERVER
+            ).tracking_uri
+        if Access.STRATEGY_INSTANCES in granted:
+            instances = _required(self.instances, Access.STRATEGY_INSTANCES)
+            environment |= live_trading_environment(instances.live_trading)
+        return environment
 
     def _for(self, kind: Access) -> list[iam.PolicyStatement]:
         table = self.table
@@ -158,6 +168,11 @@ class AccessGrants:
                 resources=[_required(self.websocket_connections_arn, kind)],
             )
         ]
+
+
+def live_trading_environment(enabled: bool) -> dict[str, str]:
+    """`TRADAI_LIVE_TRADING` as `tradai.settings` reads it, set either way so the console shows it."""
+    return {"TRADAI_LIVE_TRADING": "true" if enabled else "false"}
 
 
 def state_machine_executions(state_machine: sfn.StateMachine) -> list[iam.PolicyStatement]:

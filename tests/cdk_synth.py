@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,8 +50,11 @@ class Synthesized:
         return properties
 
 
-def _synthesize(environment: str, workdir: Path) -> Path:
-    """Synthesize one environment into `workdir`; returns its cloud assembly folder."""
+def _synthesize(environment: str, workdir: Path, overrides: Mapping[str, Any] | None = None) -> Path:
+    """Synthesize one environment into `workdir`; returns its cloud assembly folder.
+
+    `overrides` replace keys of the environment's cdk.json block (e.g. `{"live_trading": True}`).
+    """
     # Imported here: the test modules skip themselves when the cdk group is absent, this module cannot.
     from cdk.application import build_app
     from cdk.constants import CONTEXT_ENVIRONMENT, CONTEXT_LAYER_DIR
@@ -62,6 +65,7 @@ def _synthesize(environment: str, workdir: Path) -> Path:
         '"""Stub layer of the infrastructure tests."""\n'
     )
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    context["environments"][environment] |= dict(overrides or {})
     context |= {CONTEXT_ENVIRONMENT: environment, CONTEXT_LAYER_DIR: str(layer_dir)}
     outdir = workdir / "cdk.out"
     build_app(context, outdir=str(outdir)).synth()
@@ -85,6 +89,11 @@ def _read(outdir: Path) -> Synthesized:
         template_paths=paths,
         validation_report=json.loads((outdir / "validation-report.json").read_text()),
     )
+
+
+def synthesize_variant(environment: str, workdir: Path, **overrides: Any) -> Synthesized:
+    """One environment with some of its cdk.json settings changed, synthesized afresh into `workdir`."""
+    return _read(_synthesize(environment, workdir, overrides))
 
 
 def _synthesized_once(environment: str, tmp_path_factory: pytest.TempPathFactory) -> Path:

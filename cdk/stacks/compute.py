@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Fn, Stack
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -36,7 +37,13 @@ from cdk.function_table import FUNCTIONS, Access
 from cdk.layer_build import REPO_ROOT
 from cdk.nag import acknowledge, nag_arn
 from cdk.outputs import add_outputs
-from cdk.permissions import AccessGrants, InstanceTasks, MlflowServer, WorkerTasks
+from cdk.permissions import (
+    AccessGrants,
+    InstanceTasks,
+    MlflowServer,
+    WorkerTasks,
+    live_trading_environment,
+)
 from cdk.stacks.foundation import FoundationStack
 from cdk.stacks.persistent import PersistentStack
 
@@ -98,8 +105,17 @@ class ComputeStack(Stack):
 
         self.tasks = TaskCluster(self, "Tasks", config=config, vpc=network.vpc)
         # One image, one tag: the Fargate tasks and the image functions (cdk.function_table) run it.
+        # An imported view of the repository: `Code.from_ecr_image` would add an unconditioned pull
+        # grant to Lambda on the construct itself; the repository grants a conditioned one.
+        repository = persistent.worker_images.repository
         self.worker_image = WorkerImage(
-            repository=persistent.worker_images.repository, tag_or_digest=worker_image_tag
+            repository=ecr.Repository.from_repository_attributes(
+                self,
+                "WorkerImages",
+                repository_arn=repository.repository_arn,
+                repository_name=repository.repository_name,
+            ),
+            tag_or_digest=worker_image_tag,
         )
         worker_image = ecs.ContainerImage.from_ecr_repository(
             self.worker_image.repository, tag=worker_image_tag
@@ -141,9 +157,11 @@ class ComputeStack(Stack):
                 memory_mib=config.instance_memory_mib,
             ),
             image=worker_image,
-            # A live instance reads its exchange keys from this secret (adapters/exchange_keys.py).
+            # A live instance reads its exchange keys from this secret (adapters/exchange_keys.py) and
+            # trades only when the environment's switch is on (worker.py checks it again).
             environment=task_environment
-            | {"TRADAI_EXCHANGE_KEYS_SECRET": persistent.exchange_keys.secret.secret_arn},
+            | {"TRADAI_EXCHANGE_KEYS_SECRET": persistent.exchange_keys.secret.secret_arn}
+            | live_trading_environment(config.live_trading),
             # Orders, fills and the instance's state are items; a resubmitted order's fills are a query
             # of its partition, and at start the strategy's unsettled orders are a query of the
             # index (issue 8: settled with the broker); live trading reads the exchange keys.
@@ -216,6 +234,7 @@ class ComputeStack(Stack):
                 cluster=self.tasks.cluster,
                 task_definition=self.instance_task.definition,
                 log_group=self.instance_task.log_group,
+                live_trading=config.live_trading,
             ),
             sync_tasks=WorkerTasks(cluster=self.tasks.cluster, task_definition=self.sync_task.definition),
             # The models function reaches MLflow where the HTTP API's VPC link does: the internal ALB.

@@ -177,3 +177,31 @@ def test_given_custom_domain_without_certificate_when_loading_then_it_is_refused
     # When / Then
     with pytest.raises(ValueError, match="custom_domain_certificate_arn"):
         load_config(context | {"env": "staging"})
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_given_cdk_json_when_loading_then_live_trading_is_off_in_every_environment(
+    context: dict[str, Any], environment: str
+) -> None:
+    # When
+    config = load_config(context | {"env": environment})
+
+    # Then
+    assert config.live_trading is False
+
+
+def test_given_live_trading_as_a_string_when_loading_then_it_is_refused(context: dict[str, Any]) -> None:
+    # Given: "false" would be truthy if read loosely, which would turn real orders on
+    context["environments"]["dev"]["live_trading"] = "false"
+
+    # When / Then
+    with pytest.raises(ValueError, match="live_trading must be true or false"):
+        load_config(context)
+
+
+def test_given_no_live_trading_key_when_loading_then_it_is_off(context: dict[str, Any]) -> None:
+    # Given: an environment block written before the switch existed
+    del context["environments"]["dev"]["live_trading"]
+
+    # When / Then
+    assert load_config(context).live_trading is False

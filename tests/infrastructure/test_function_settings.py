@@ -12,17 +12,18 @@ import ast
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import AliasChoices
 
 pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed (make cdk-setup)")
-from cdk.constants import ALB_PORT, LAMBDA_VPC_ACTIONS, MLFLOW_PREFIX
+from cdk.constants import ALB_PORT, INSTANCE_TASK_FAMILY, LAMBDA_VPC_ACTIONS, MLFLOW_PREFIX
 from cdk.function_settings import BY_ACCESS, required_settings
 from cdk.function_table import FUNCTIONS, Access
 
-from tests.infrastructure.conftest import REPO_ROOT, Synthesized
+from tests.infrastructure.conftest import REPO_ROOT, Synthesized, synthesize_variant
 from tradai.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -206,3 +207,49 @@ def test_given_models_role_when_synthesized_then_it_may_manage_its_network_inter
     # Then: what Lambda needs to attach the function to its subnets (the managed policy's list), no more
     assert ec2_actions == set(LAMBDA_VPC_ACTIONS)
     assert {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} <= ec2_actions
+
+
+# --- live trading: a per-environment switch, only where instances are started or run -------------
+
+LIVE_TRADING = "TRADAI_LIVE_TRADING"
+
+
+def _live_trading_holders(synth: Synthesized) -> dict[str, bool]:
+    """Function or task family -> its live-trading setting as Settings parses it, where it is set."""
+    environments = {name: properties["Environment"]["Variables"] for name, properties in _functions(synth)}
+    for definition in synth.resources("compute", "AWS::ECS::TaskDefinition").values():
+        family = definition["Properties"]["Family"].split("-", 2)[2]
+        for container in definition["Properties"]["ContainerDefinitions"]:
+            environments[f"task:{family}"] = {v["Name"]: v["Value"] for v in container.get("Environment", [])}
+    return {
+        name: _settings(variables).live_trading
+        for name, variables in environments.items()
+        if LIVE_TRADING in variables
+    }
+
+
+def test_given_cdk_json_when_synthesized_then_live_trading_is_off_where_instances_start_and_run(
+    dev: Synthesized, prod: Synthesized
+) -> None:
+    # When: as cdk.json ships (off everywhere; an operator turns it on deliberately)
+    holders = {
+        environment: _live_trading_holders(synth) for environment, synth in (("dev", dev), ("prod", prod))
+    }
+
+    # Then: set, and off, on exactly the instances function (its policy refuses a live run) and the
+    # instance task (the worker refuses to build a live broker); nothing else reads it
+    expected = {"instances": False, f"task:{INSTANCE_TASK_FAMILY}": False}
+    assert holders == {"dev": expected, "prod": expected}
+
+
+def test_given_live_trading_on_in_cdk_json_when_synthesized_then_the_same_two_get_it_on(
+    tmp_path: Path,
+) -> None:
+    # Given: dev with the switch on
+    synth = synthesize_variant("dev", tmp_path, live_trading=True)
+
+    # When
+    holders = _live_trading_holders(synth)
+
+    # Then: on for the function that starts instances and the task that trades, still nowhere else
+    assert holders == {"instances": True, f"task:{INSTANCE_TASK_FAMILY}": True}

@@ -7,12 +7,14 @@ zip function must never need them: checked on its routers' code and by serving i
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import os
 import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 
 import pytest
 
@@ -21,7 +23,7 @@ from aws_cdk import App, Stack, assertions
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_lambda as lambda_
 from cdk.config import load_config
-from cdk.constants import IMAGE_ENTRYPOINT, IMAGE_FUNCTIONS_DIR, IMAGE_PYTHON
+from cdk.constants import IMAGE_ENTRYPOINT, IMAGE_FUNCTIONS_DIR, IMAGE_PYTHON, LAMBDA_IMAGE_PULL_ACTIONS
 from cdk.constructs.function import FunctionSpec, TradaiFunction, WorkerImage, image_handler
 from cdk.function_table import FUNCTIONS
 from cdk.stacks.compute import deployed_functions
@@ -85,6 +87,41 @@ def test_given_image_functions_when_synthesized_then_their_image_config_matches_
         }
         variables = function["Environment"]["Variables"]
         assert variables["NUMBA_CACHE_DIR"].startswith("/tmp/")  # Lambda's only writable folder
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_given_worker_repository_when_synthesized_then_lambda_pulls_only_for_this_environments_functions(
+    synthesize: Callable[[str], Synthesized], environment: str
+) -> None:
+    # Given
+    synth = synthesize(environment)
+    repository = synth.only("persistent", "AWS::ECR::Repository")
+    image_functions = [
+        f["Properties"]["FunctionName"]
+        for f in synth.resources("compute", "AWS::Lambda::Function").values()
+        if f["Properties"].get("PackageType") == "Image"
+    ]
+
+    # When: every statement of the repository's policy that names the Lambda service
+    lambda_statements = [
+        statement
+        for statement in repository["RepositoryPolicyText"]["Statement"]
+        if statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    ]
+
+    # Then: one statement, the guide's two pull actions, only when the caller is a function of this
+    # account and environment (no unconditioned grant from Code.from_ecr_image beside it)
+    (statement,) = lambda_statements
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == sorted(LAMBDA_IMAGE_PULL_ACTIONS)
+    assert {op: sorted(keys) for op, keys in statement["Condition"].items()} == {"ArnLike": ["aws:SourceArn"]}
+    separator, parts = statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Join"]
+    rendered = separator.join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+    assert rendered == (
+        f"arn:<AWS::Partition>:lambda:eu-central-1:<AWS::AccountId>:function:tradai-{environment}-*"
+    )
+    assert image_functions
+    assert all(fnmatch.fnmatch(name, rendered.rsplit(":", 1)[1]) for name in image_functions)
 
 
 def test_given_image_commands_when_imported_from_the_functions_parent_then_each_handler_loads() -> None:
