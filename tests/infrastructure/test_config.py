@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,8 @@ pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed
 from cdk.config import PLACEHOLDER_ACCOUNT, load_config
 from cdk.constants import LAYER_PLATFORM, LAYER_PYTHON_VERSION
 from cdk.layer_build import REQUIREMENTS, install_command, prepare_layer
+
+from tests.uv_lock import locked_closure
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,32 +83,12 @@ def test_given_requirements_when_building_install_command_then_it_fetches_lambda
     assert command[command.index("--target") + 1] == "out"
 
 
-def _locked_runtime_closure() -> dict[str, str]:
-    """Name -> version of every package the project's own dependencies pull in, from uv.lock.
-
-    Extras count (`pyjwt[crypto]` brings `cryptography`); optional extras of the project do not.
-    """
-    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
-    packages = {package["name"]: package for package in lock["package"]}
-    found: dict[str, str] = {}
-    pending = list(packages["tradai"]["dependencies"])
-    while pending:
-        dependency = pending.pop()
-        package = packages[dependency["name"]]
-        for extra in dependency.get("extra", []):
-            pending += package["optional-dependencies"][extra]
-        if dependency["name"] not in found:
-            found[dependency["name"]] = package["version"]
-            pending += package.get("dependencies", [])
-    return found
-
-
 def test_given_uv_lock_when_compared_with_the_layer_requirements_then_they_pin_the_same_packages() -> None:
     # Given: what the Lambda layer installs (`make layer-deps` writes it from uv.lock)
     pinned = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^ ;\n]+)", REQUIREMENTS.read_text(), re.MULTILINE))
 
     # When
-    locked = _locked_runtime_closure()
+    locked = locked_closure()
 
     # Then: a dependency added to pyproject.toml without `make layer-deps` would be missing in AWS
     # (pyjwt was: every authenticated request would have failed on `import jwt`)
