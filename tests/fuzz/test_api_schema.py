@@ -31,7 +31,9 @@ EXAMPLES_WITHOUT_TOKEN = 5
 
 
 def build_app(auth: str) -> FastAPI:
-    app_settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix=f"tradai-fuzz-{auth}-")), auth=auth)
+    # The directory lives as long as the module (the app is built at import); removed at exit.
+    data_dir = tempfile.TemporaryDirectory(prefix=f"tradai-fuzz-{auth}-", ignore_cleanup_errors=True)
+    app_settings = Settings(data_dir=Path(data_dir.name), auth=auth)
     container = build_container(app_settings)
     assert container.market_data is not None
     # stored bars, so submissions can pass validation
@@ -44,6 +46,7 @@ def build_app(auth: str) -> FastAPI:
         container.registry.list_models()  # MLflow's import and schema migration, before the first request
     app = create_app(routers=ROUTERS, settings=app_settings, container=container)
     app.dependency_overrides[data.get_exchange] = lambda: FakeExchange()  # never a real exchange
+    app.state.data_dir = data_dir  # keeps the directory (and its cleanup at exit) with the app
     return app
 
 
