@@ -40,12 +40,8 @@ if heavy:
 """
 
 
-HEAVY = ("numba", "pandas", "arcticdb", "ccxt", "mlflow")
-
-
-def forbidden_at_load(handler: Path) -> tuple[str, ...]:
-    """Modules a handler must not import at load: HTTP handlers also keep boto3 lazy."""
-    return (*HEAVY, "boto3") if "http_handler" in handler.read_text() else HEAVY
+HEAVY = ("numba", "pandas", "arcticdb", "ccxt", "mlflow", "boto3")
+"""Never imported at load by any handler (tests/integration/test_cold_imports.py checks more)."""
 
 
 def run_once(body: str) -> float:
@@ -93,8 +89,7 @@ def main() -> int:
     handlers = sorted(ROOT.glob("functions/*/handler.py"))
     bodies = {"fastapi": "import fastapi", "minimal": _MINIMAL_APP}
     bodies |= {
-        handler.parent.name: _LOAD_HANDLER.format(path=str(handler), forbidden=forbidden_at_load(handler))
-        for handler in handlers
+        handler.parent.name: _LOAD_HANDLER.format(path=str(handler), forbidden=HEAVY) for handler in handlers
     }
     timings = medians(bodies)
     fastapi_ms, minimal_ms = timings["fastapi"], timings["minimal"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -31,17 +32,29 @@ def load_handler(function: str) -> ModuleType:
     return module
 
 
-def loaded_at_cold_start(function: str, modules: tuple[str, ...]) -> list[str]:
-    """Which of `modules` loading `functions/<function>/handler.py` imports, in a fresh interpreter."""
-    code = (
-        f"import sys, runpy; runpy.run_path(sys.argv[1]); print([m for m in {modules} if m in sys.modules])"
-    )
+LAMBDA_ENVIRONMENT = {
+    "TRADAI_RUNTIME": "aws",
+    "TRADAI_TABLE_NAME": "tradai-test",
+    "TRADAI_ARTIFACTS_BUCKET": "tradai-artifacts-test",
+    "TRADAI_AWS_REGION": "eu-central-1",
+    "TRADAI_WEBSOCKET_URL": "wss://ws.example.com/dev",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+}
+"""The settings a deployed function gets (no credentials: loading a handler must call nothing)."""
+
+
+def modules_at_cold_start(function: str) -> frozenset[str]:
+    """The modules loading `functions/<function>/handler.py` imports, in a fresh interpreter as in Lambda."""
+    code = "import json, runpy, sys; runpy.run_path(sys.argv[1]); print(json.dumps(sorted(sys.modules)))"
     handler = ROOT / "functions" / function / "handler.py"
     output = subprocess.run(
-        [sys.executable, "-c", code, str(handler)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(handler)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | LAMBDA_ENVIRONMENT,
     )
-    loaded: list[str] = json.loads(output.stdout.strip().replace("'", '"'))
-    return loaded
+    return frozenset(json.loads(output.stdout.strip().splitlines()[-1]))
 
 
 @dataclass

@@ -28,6 +28,7 @@ from cdk.constructs.function import FunctionSpec, TradaiFunction, WorkerImage, i
 from cdk.function_table import FUNCTIONS
 from cdk.stacks.compute import deployed_functions
 
+from tests.events import LAMBDA_ENVIRONMENT
 from tests.infrastructure.conftest import REPO_ROOT, Synthesized
 
 pytestmark = pytest.mark.slow
@@ -228,16 +229,8 @@ def test_given_zip_functions_when_serving_their_sample_events_then_no_heavy_modu
         name: sorted(f"{name}/{path.stem}" for path in (REPO_ROOT / "events" / name).glob("*.json"))
         for name in _deployed(image=False)
     }
-    env = os.environ | {
-        "TRADAI_RUNTIME": "aws",
-        "TRADAI_TABLE_NAME": "tradai-test",
-        "TRADAI_ARTIFACTS_BUCKET": "tradai-artifacts-test",
-        "TRADAI_AWS_REGION": "eu-central-1",
-        "TRADAI_WEBSOCKET_URL": "wss://ws.example.com/dev",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
+    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = os.environ | LAMBDA_ENVIRONMENT | credentials
 
     # When
     result = subprocess.run(

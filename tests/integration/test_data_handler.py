@@ -6,7 +6,7 @@ import gc
 import json
 from pathlib import Path
 
-from tests.events import FakeLambdaContext, load_event, load_handler, loaded_at_cold_start
+from tests.events import FakeLambdaContext, load_event, load_handler
 from tests.unit.test_data_routes import recent_hourly
 from tradai.adapters.arctic_bars import ArcticMarketData
 
@@ -62,17 +62,3 @@ def test_given_malformed_sync_body_when_invoked_then_error_shape(data_dir: Path)
     body = json.loads(response["body"])
     assert response["statusCode"] == 400
     assert (set(body), body["code"]) == ({"detail", "code", "timestamp"}, "INVALID_INPUT")
-
-
-def test_given_a_cold_start_when_the_data_handler_loads_then_only_its_read_path_is_imported() -> None:
-    # Given: what the data routes need only on a request (a sync, a read of bars or an exchange),
-    # and what other groups need (backtest requests, orders, instances, the registry)
-    lazy = (
-        *("pandas", "numpy", "numba", "arcticdb", "ccxt", "mlflow", "boto3"),
-        *("tradai.engine", "tradai.adapters.arctic_bars", "tradai.adapters.ccxt_exchange"),
-        *("tradai.services.sync_jobs", "tradai.services.job_worker", "tradai.domain.backtest_spec"),
-        *("tradai.domain.orders", "tradai.domain.instances", "tradai.domain.registry"),
-    )
-
-    # When / Then: none of it at import (benchmarks/cold_import.py: the data handler was over its budget)
-    assert loaded_at_cold_start("data", lazy) == []

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from tests.events import FakeLambdaContext, load_event, load_handler, loaded_at_cold_start
+from tests.events import FakeLambdaContext, load_event, load_handler
 from tests.integration.conftest import REGION, TABLE, create_resources
 from tests.integration.test_backtest_handlers import invoke
 from tradai.adapters.dynamo_store import DynamoDocumentStore
@@ -74,15 +74,3 @@ def test_given_open_position_when_budget_deleted_through_lambda_then_409_then_20
     # Then
     assert refused["statusCode"] == 409
     assert deleted["statusCode"] == 204
-
-
-def test_given_a_cold_start_when_trading_handlers_load_then_no_engine_or_aws_sdk_is_imported() -> None:
-    # Given a fresh interpreter per handler / When it loads the handler module
-    heavy = ("tradai.engine", "numba", "pandas", "boto3", "arcticdb", "ccxt")
-    loaded = {
-        function: loaded_at_cold_start(function, heavy)
-        for function in ("trading", "budget", "strategy_ledger")
-    }
-
-    # Then: the engine and the SDK load on a first request that needs them, never at import
-    assert loaded == {"trading": [], "budget": [], "strategy_ledger": []}

@@ -11,7 +11,6 @@ import logging
 from functools import cache
 from typing import Any
 
-from tradai.adapters.dynamo_store import record_from_item
 from tradai.bootstrap import Container, build_connection_sender, build_container
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import TradaiError
@@ -83,6 +82,10 @@ def push_stream_record(raw_record: dict[str, Any]) -> None:
     image = raw_record.get("dynamodb", {}).get("NewImage")
     if not image or not image.get("pk", {}).get("S", "").startswith("JOB#"):
         return
+    # The DynamoDB adapter loads boto3; a stream batch needs it for the connection query anyway, so
+    # it is loaded here rather than at import, which keeps the WebSocket hooks' cold start light.
+    from tradai.adapters.dynamo_store import record_from_item
+
     job = BacktestJob.model_validate(record_from_item(image).data)
     push_job_change(job=job, connections=ConnectionRegistry(_container().store), sender=_sender())
 

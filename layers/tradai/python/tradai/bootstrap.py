@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tradai.adapters.local_job_bus import LocalJobBus
 from tradai.domain.clock import Clock, utc_now
 from tradai.ports import (
     BlobStore,
@@ -29,6 +28,7 @@ from tradai.settings import Settings
 
 if TYPE_CHECKING:
     from tradai.adapters.ccxt_broker import CcxtBroker
+    from tradai.adapters.local_job_bus import LocalJobBus
     from tradai.adapters.paper_broker import PaperBroker, PriceSource
     from tradai.domain.instances import StrategyInstance
     from tradai.ports import Broker
@@ -117,6 +117,7 @@ def build_authenticator(settings: Settings) -> Authenticator | None:
 def _local_container(settings: Settings) -> Container:
     from tradai.adapters.arctic_bars import ArcticMarketData
     from tradai.adapters.file_blobs import FileBlobStore
+    from tradai.adapters.local_job_bus import LocalJobBus
     from tradai.adapters.process_instances import ProcessInstanceRunner
     from tradai.adapters.sqlite_store import SqliteDocumentStore
 

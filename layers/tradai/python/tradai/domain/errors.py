@@ -139,6 +139,12 @@ class BarsNotFound(NotFound):
     code = "BARS_NOT_FOUND"
 
 
+class NoMarketData(InvalidInput):
+    """No stored bars cover the requested symbols and range (a backtest, a replay, a validation run)."""
+
+    code = "NO_MARKET_DATA"
+
+
 class MarketDataUnavailable(Unavailable):
     """The market-data store (ArcticDB) could not be reached."""
 

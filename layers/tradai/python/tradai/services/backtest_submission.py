@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tradai.domain.backtest_spec import BacktestSpec
-from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, Unavailable
+from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, NoMarketData, Unavailable
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.domain.store import ItemAbsent, Key, Put, Record
 from tradai.domain.strategies import UnknownStrategy
@@ -25,12 +25,6 @@ class InvalidDateRange(InvalidInput):
     """The date range is empty or reversed."""
 
     code = "INVALID_DATE_RANGE"
-
-
-class NoMarketData(InvalidInput):
-    """No stored bars cover the requested symbols and range."""
-
-    code = "NO_MARKET_DATA"
 
 
 class IdempotencyKeyReused(Conflict):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tradai.domain.configs import ConfigData, ConfigVersion
-from tradai.domain.errors import Forbidden, InvalidInput, TradaiError
+from tradai.domain.errors import Forbidden, InvalidInput, NoMarketData, TradaiError
 from tradai.domain.instances import (
     ACTIVE_STATUSES,
     ExchangeKeysMissing,
@@ -36,12 +36,10 @@ from tradai.domain.strategies import StrategyInfo, UnknownStrategy
 from tradai.domain.strategy_versions import StrategyNotFound, StrategyVersion
 from tradai.ports import Broker, DocumentStore, InstanceRunner, MarketData, StrategyCatalog
 from tradai.services.ab_tests import routing_info
-from tradai.services.backtest_submission import NoMarketData
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.configs import runnable_config
 from tradai.services.instance_repository import InstanceRepository
 from tradai.services.strategies import current_version, versions_of
-from tradai.services.unsettled_orders import settle_dead_instance
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +350,10 @@ class InstanceService:
             return self.repository.get(instance.instance_id)  # its process recorded its own end first
         if code is not None:
             log.error("instance %s failed: %s", instance.instance_id, message)
+        # Settling loads the order pipeline (eight modules); only an instance's end needs it, so the
+        # list and read routes' cold start does not pay for it (benchmarks/cold_import.py).
+        from tradai.services.unsettled_orders import settle_dead_instance
+
         settle_dead_instance(store=self.store, instance=ended, broker=self.brokers(ended))
         return ended
 

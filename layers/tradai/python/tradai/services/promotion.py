@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tradai.domain.backtest_spec import BacktestSpec, DateRange, StrategyConfig
+from tradai.domain.errors import NoMarketData
 from tradai.domain.jobs import JobStatus
 from tradai.domain.registry import (
     AlreadyInProd,
@@ -27,7 +28,7 @@ from tradai.domain.registry import (
 from tradai.domain.store import Attr, Update, WriteOperation
 from tradai.domain.strategy_versions import Stage, StrategyNotFound, StrategyVersion, VersionMetrics
 from tradai.ports import DocumentStore, JobExecutor, MarketData, ModelRegistry, StrategyCatalog
-from tradai.services.backtest_submission import NoMarketData, submit_backtest
+from tradai.services.backtest_submission import submit_backtest
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.job_repository import JobRepository
 from tradai.services.lifecycle_repository import Lifecycle, commit, read_lifecycle, write_lifecycle
