@@ -170,3 +170,62 @@ def test_given_two_symbols_and_weights_when_both_enter_then_each_gets_its_share(
     assert sizes["B"] == pytest.approx(2.5)
     assert result.metrics["final_value"] == pytest.approx(1100.0)
     assert result.metrics["per_symbol"]["A"]["pnl"] == pytest.approx(75.0)
+
+
+# in at 100 with leverage 2 (liquidation at 50), the bar after it trades down to 40: liquidated at 50
+LIQUIDATED = [
+    (100, 100, 100, 100, 1, 0, 0, 0),
+    (100, 100, 100, 100, 0, 0, 0, 0),
+    (90, 90, 40, 45, 0, 0, 0, 0),
+    (45, 50, 44, 48, 0, 0, 0, 0),
+    (48, 49, 47, 49, 0, 0, 0, 0),
+]
+CURVE = ("sharpe", "sortino", "calmar", "cagr", "max_drawdown", "max_drawdown_abs", "var_95", "var_99",
+         "alpha", "beta", "total_return", "final_value")  # fmt: skip
+
+
+def test_given_an_equity_curve_reaching_zero_when_measured_then_every_curve_metric_is_finite() -> None:
+    # Given: 1000 -> 500 -> 0, then nothing left (0/0 returns before the fix: NaN everywhere)
+    run_arrays = RunArrays(
+        equity=np.array([1000.0, 500.0, 0.0, 0.0, 0.0]),
+        trades=np.zeros((0, 14)),
+        in_market=2,
+        capital=1000.0,
+        bar_seconds=3600.0,
+        benchmark_returns=None,
+        symbols=("X",),
+        benchmark_prices=np.array([100.0, 90.0, 80.0, 85.0, 90.0]),
+    )
+    returns = np.array([0.0, -0.5, -1.0, 0.0, 0.0])  # ruin is a -100% bar, nothing moves after it
+
+    # When
+    metrics = compute_metrics(run_arrays)
+
+    # Then
+    assert all(math.isfinite(metrics[key]) for key in CURVE), {key: metrics[key] for key in CURVE}
+    assert metrics["max_drawdown"] == -1.0
+    assert metrics["cagr"] == -1.0
+    sharpe = returns.mean() / returns.std(ddof=1) * math.sqrt(HOURS_PER_YEAR)
+    assert metrics["sharpe"] == pytest.approx(sharpe)
+    assert metrics["var_99"] == pytest.approx(-np.quantile(returns, 0.01))
+    assert metrics["max_drawdown_duration_bars"] == 4
+
+
+def test_given_leveraged_long_liquidated_with_fees_when_measured_then_metrics_are_finite() -> None:
+    # Given: the exit fee of the liquidation leaves the account below zero (it owes the fee)
+    bars, strategy = bars_from_rows(LIQUIDATED), scripted(LIQUIDATED)
+
+    # When
+    result = backtest(bars, strategy, capital=1000.0, leverage=2.0, fees=0.001)
+
+    # Then
+    metrics = result.metrics
+    assert result.trades.iloc[0]["exit_reason"] == "liquidation"
+    assert metrics["final_value"] < 0  # the debt is reported as it is
+    assert metrics["total_return"] < -1.0
+    assert all(math.isfinite(metrics[key]) for key in CURVE), {key: metrics[key] for key in CURVE}
+    assert metrics["max_drawdown"] == -1.0  # a fraction of the peak: the equity floored at 0
+    assert metrics["max_drawdown_abs"] == pytest.approx(metrics["final_value"] - 1000.0)
+    assert metrics["cagr"] == -1.0
+    assert metrics["calmar"] == -1.0
+    assert result.equity["drawdown_percent"].min() == -100.0

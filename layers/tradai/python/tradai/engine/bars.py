@@ -160,6 +160,10 @@ def _finish(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     return finished
 
 
+_BLOCK = 1024  # words hashed, then checked, while they are in L1 (a multiple of 8)
+_POSITIVE_FINITE = np.uint64(0x7FEFFFFFFFFFFFFE)  # bits - 1 of the largest finite double
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _hash_checked(
     words: npt.NDArray[np.uint64], values: npt.NDArray[Any], check: int, out: npt.NDArray[np.uint64]
@@ -169,31 +173,46 @@ def _hash_checked(
 
     Each step (rotate, xor the word, multiply by an odd constant) is a bijection of the lane, so
     changing any one word always changes its lane; eight independent lanes, held in registers,
-    keep the CPU busy. A splitmix64 finalizer then mixes every lane.
+    keep the CPU busy. A splitmix64 finalizer then mixes every lane. The words are read once from
+    memory: each block is hashed, then checked while it is in L1 (the checks in their own loops,
+    branch-free, vectorize; mixed into the hash loop they don't).
     """
     h0, h1, h2, h3 = np.uint64(_SEEDS[0]), np.uint64(_SEEDS[1]), np.uint64(_SEEDS[2]), np.uint64(_SEEDS[3])
     h4, h5, h6, h7 = np.uint64(_SEEDS[4]), np.uint64(_SEEDS[5]), np.uint64(_SEEDS[6]), np.uint64(_SEEDS[7])
     n = words.shape[0]
     full = n - n % 8
-    for i in range(0, full, 8):
-        h0, h1 = _step(h0, words[i]), _step(h1, words[i + 1])
-        h2, h3 = _step(h2, words[i + 2]), _step(h3, words[i + 3])
-        h4, h5 = _step(h4, words[i + 4]), _step(h5, words[i + 5])
-        h6, h7 = _step(h6, words[i + 6]), _step(h7, words[i + 7])
+    bad = 0
+    for start in range(0, full, _BLOCK):
+        end = min(start + _BLOCK, full)
+        for k in range(start, end, 8):
+            at = np.uint64(k)  # an unsigned index: no wraparound check for negative ones
+            h0, h1 = _step(h0, words[at]), _step(h1, words[at + np.uint64(1)])
+            h2, h3 = _step(h2, words[at + np.uint64(2)]), _step(h3, words[at + np.uint64(3)])
+            h4, h5 = _step(h4, words[at + np.uint64(4)]), _step(h5, words[at + np.uint64(5)])
+            h6, h7 = _step(h6, words[at + np.uint64(6)]), _step(h7, words[at + np.uint64(7)])
+        bad += _defects(words, values, check, start, end)
     out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = h0, h1, h2, h3, h4, h5, h6, h7
     for i in range(full, n):
         out[i - full] = _step(out[i - full], words[i])
     for j in range(8):
         out[j] = _finish(out[j])
-    # the checks in their own loops: branch-free, they vectorize (mixed into the hash loop they don't)
+    return bad + _defects(words, values, check, full, n)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _defects(
+    words: npt.NDArray[np.uint64], values: npt.NDArray[Any], check: int, start: int, end: int
+) -> int:  # pragma: no cover - compiled
+    """Return the defects `check` finds in values[start:end]: a timestamp not above the one before,
+    or a price that is not a positive finite number (its bits minus 1, unsigned, above those of the
+    largest finite double: 0, negatives, NaN and inf alike)."""
     bad = 0
     if check == _CHECK_INCREASING:
-        for i in range(1, n):
+        for i in range(max(start, 1), end):
             bad += values[i] <= values[i - 1]
     elif check == _CHECK_POSITIVE:
-        for i in range(n):
-            v = values[i]
-            bad += (v <= 0.0) | (v != v) | (v == np.inf)  # non-positive, NaN or +inf
+        for i in range(start, end):
+            bad += (words[i] - np.uint64(1)) > _POSITIVE_FINITE
     return bad
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-ENGINE_VERSION = "1.1.0"  # 1.1: max_drawdown <= 0, 8-lane bar fingerprint
+# 1.1: max_drawdown <= 0, 8-lane bar fingerprint; 1.2: returns of the equity floored at 0, vector sums
+ENGINE_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)

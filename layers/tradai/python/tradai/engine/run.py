@@ -294,13 +294,14 @@ def trades_frame(run: RunArrays, index: pd.DatetimeIndex, tags: tuple[str, ...])
 
 
 def equity_frame(run: RunArrays, market: Market) -> pd.DataFrame:
-    """Return the equity curve: portfolio value, drawdown (percent, <= 0) and the benchmark price."""
+    """Return the equity curve: portfolio value, drawdown (percent, -100 to 0, of the equity floored
+    at 0 as max_drawdown measures it) and the benchmark price."""
     equity = run.equity
     peak = np.maximum.accumulate(np.maximum(equity, run.capital))
     return pd.DataFrame(
         {
             "portfolio_value": equity,
-            "drawdown_percent": (equity / peak - 1.0) * 100.0,
+            "drawdown_percent": (np.maximum(equity, 0.0) / peak - 1.0) * 100.0,
             "benchmark_price": _filled(market.prices[3][0]),
         },
         index=market.index,
