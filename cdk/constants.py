@@ -92,8 +92,6 @@ STREAM_MAX_BATCHING_WINDOW = Duration.seconds(0)
 STREAM_RETRY_ATTEMPTS = 3
 STREAM_MAX_RECORD_AGE = Duration.hours(1)
 """Older job changes are not worth pushing (the client reads the job on reconnect)."""
-JOB_PARTITION_PREFIX = "JOB#"
-"""Only job items reach the pusher (the stream's filter); tickets, connections and the rest do not."""
 
 # --- Cognito -----------------------------------------------------------------------------------
 RESOURCE_SERVER_IDENTIFIER = "tradai"

@@ -32,7 +32,7 @@ from cdk.constants import (
     resource_name,
 )
 from cdk.nag import acknowledge
-from tradai.table_design import PARTITION_KEY
+from tradai.table_design import CONNECTION_PREFIX, JOB_PREFIX, PARTITION_KEY
 
 _ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -119,10 +119,12 @@ class WebSocketApi(Construct):
 
 
 def connect_stream(
-    pusher: lambda_.IFunction, *, table: dynamodb.ITable, dead_letter_queue: sqs.IQueue, partition_prefix: str
+    pusher: lambda_.IFunction, *, table: dynamodb.ITable, dead_letter_queue: sqs.IQueue
 ) -> None:
-    """Feed the table's stream to the pusher: job items only, failed records bisected, then the DLQ.
+    """Feed the table's stream to the pusher (job items, new connections); bisect failures, then the DLQ.
 
+    Every change of a job item goes to its watchers; a connection item's creation makes the pusher
+    send that watcher its job's current state (`$connect` itself cannot post to the connection).
     A record that still fails after the retries (or grows older than the age limit) goes to the DLQ
     with its batch's position, so one poisoned record never blocks the shard.
     """
@@ -138,13 +140,13 @@ def connect_stream(
             report_batch_item_failures=True,
             on_failure=sources.SqsDlq(dead_letter_queue),
             filters=[
+                lambda_.FilterCriteria.filter({"dynamodb": _partition_starting_with(JOB_PREFIX)}),
                 lambda_.FilterCriteria.filter(
                     {
-                        "dynamodb": {
-                            "Keys": {PARTITION_KEY: {"S": lambda_.FilterRule.begins_with(partition_prefix)}}
-                        }
+                        "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                        "dynamodb": _partition_starting_with(CONNECTION_PREFIX),
                     }
-                )
+                ),
             ],
         )
     )
@@ -154,3 +156,7 @@ def connect_stream(
             "IAM5[Resource::*]",
             "dynamodb:ListStreams has no resource-level permissions; reading records names the stream.",
         )
+
+
+def _partition_starting_with(prefix: str) -> dict[str, object]:
+    return {"Keys": {PARTITION_KEY: {"S": lambda_.FilterRule.begins_with(prefix)}}}

@@ -12,7 +12,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpAlbIntegration
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
-from cdk.constants import JOB_PARTITION_PREFIX, MLFLOW_ROUTE, PUBLIC_ROUTES, ROUTE_THROTTLES
+from cdk.constants import MLFLOW_ROUTE, PUBLIC_ROUTES, ROUTE_THROTTLES
 from cdk.constructs.function import build_functions
 from cdk.constructs.http_api import HttpApi
 from cdk.constructs.lambda_layer import SharedLayer
@@ -74,7 +74,6 @@ class EdgeStack(Stack):
             websocket_functions["stream_pusher"].alias,
             table=persistent.jobs.table,
             dead_letter_queue=foundation.stream_dlq.queue,
-            partition_prefix=JOB_PARTITION_PREFIX,
         )
 
         self.http = HttpApi(self, "Http", config=config, issuer=users.issuer, audiences=users.client_ids)

@@ -171,7 +171,7 @@ def test_given_websocket_api_when_synthesized_then_connect_is_behind_the_ticket_
     assert all(stage["AccessLogSettings"]["DestinationArn"] for stage in stages)
 
 
-def test_given_stream_pusher_when_synthesized_then_job_changes_reach_it_with_bisect_retries_and_a_dlq(
+def test_given_stream_pusher_when_synthesized_then_job_changes_and_new_connections_reach_it_with_a_dlq(
     dev: Synthesized,
 ) -> None:
     # When
@@ -184,8 +184,12 @@ def test_given_stream_pusher_when_synthesized_then_job_changes_reach_it_with_bis
     assert mapping["MaximumRetryAttempts"] == STREAM_RETRY_ATTEMPTS
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert "StreamDlq" in json.dumps(mapping["DestinationConfig"]["OnFailure"]["Destination"])
-    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern == {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "JOB#"}]}}}}
+    # every change of a job item, and the creation of a connection item (its current-state greeting)
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert patterns == [
+        {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "JOB#"}]}}}},
+        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "CONN#"}]}}}},
+    ]
 
 
 def test_given_websocket_functions_when_synthesized_then_pusher_alone_manages_connections_of_this_api(

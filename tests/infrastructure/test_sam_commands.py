@@ -21,9 +21,11 @@ def readme_commands() -> list[re.Match[str]]:
     return list(COMMAND.finditer((REPO_ROOT / "README.md").read_text()))
 
 
-def test_given_the_readme_then_every_function_has_one_sam_command() -> None:
-    functions = sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py"))
-    assert sorted(match["function"] for match in readme_commands()) == functions
+def test_given_the_readme_then_every_function_has_a_sam_command_and_no_event_twice() -> None:
+    functions = {path.parent.name for path in (REPO_ROOT / "functions").glob("*/handler.py")}
+    events = [(match["function"], match["event"]) for match in readme_commands()]
+    assert {function for function, _ in events} == functions
+    assert len(events) == len(set(events))
 
 
 def test_given_each_sam_command_then_its_function_is_in_that_template_with_that_code(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -133,9 +134,24 @@ def stream_records(store: DynamoDocumentStore) -> list[dict[str, Any]]:
     return [json.loads(json.dumps(record, default=str)) for record in records]
 
 
-def sent_to(connection_id: str) -> list[dict[str, Any]]:
-    data = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID][REGION].connections[connection_id].data
+def moto_connections() -> dict[str, Any]:
+    """moto's WebSocket connections, keyed by URL-encoded id (an id may end in `=`)."""
+    connections: dict[str, Any] = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID][REGION].connections
+    return connections
+
+
+def moto_connection(connection_id: str) -> Any:
+    """moto's record of one connection; a test holding it still reads its data once it is deleted."""
+    return moto_connections()[quote(connection_id, safe="")]
+
+
+def messages(connection: Any) -> list[dict[str, Any]]:
+    data: bytes = connection.data
     return [json.loads(line) for line in data.decode().replace("}{", "}\n{").splitlines()]
+
+
+def sent_to(connection_id: str) -> list[dict[str, Any]]:
+    return messages(moto_connection(connection_id))
 
 
 def test_given_watchers_when_job_progresses_then_only_its_watchers_get_the_message(
@@ -186,3 +202,68 @@ def test_given_a_poison_record_when_pushed_then_only_it_fails(aws: DynamoDocumen
 
     # Then
     assert response == {"batchItemFailures": [{"itemIdentifier": "222"}]}
+
+
+def connection_inserts(store: DynamoDocumentStore) -> list[dict[str, Any]]:
+    """The stream records the pusher's second filter passes: connection items created."""
+    return [
+        record
+        for record in stream_records(store)
+        if record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["pk"]["S"].startswith("CONN#")
+    ]
+
+
+def test_given_a_job_that_stays_put_when_a_watcher_connects_then_it_gets_the_current_state(
+    aws: DynamoDocumentStore,
+) -> None:
+    # Given: a job half done, that will not change for a while
+    jobs = JobRepository(aws)
+    jobs.transition(JOB_ID, JobStatus.RUNNING, at=utc_now())
+    jobs.record_progress(JOB_ID, at=utc_now(), changes={"progress": {"current": 50, "total": 100}})
+
+    # When a client connects and the stream brings its connection item to the pusher
+    assert connect("late-1") == 200
+    response = load_handler("stream_pusher").lambda_handler(
+        {"Records": connection_inserts(aws)}, FakeLambdaContext()
+    )
+
+    # Then: the current state at once, as the local server sends on connect; the watcher stays
+    assert response == {"batchItemFailures": []}
+    (greeting,) = sent_to("late-1")
+    assert (greeting["job_id"], greeting["status"]) == (JOB_ID, "RUNNING")
+    assert greeting["progress"] == {"current": 50, "total": 100, "percentage": 50.0}
+    assert [c.connection_id for c in ConnectionRegistry(aws).for_job(JOB_ID)] == ["late-1"]
+
+
+def test_given_a_finished_job_when_a_watcher_connects_then_final_message_and_closed(
+    aws: DynamoDocumentStore,
+) -> None:
+    # Given: the job finished before the client subscribed
+    JobRepository(aws).transition(JOB_ID, JobStatus.CANCELLED, at=utc_now())
+
+    client = moto_connection("late-2")
+
+    # When
+    assert connect("late-2") == 200
+    load_handler("stream_pusher").lambda_handler({"Records": connection_inserts(aws)}, FakeLambdaContext())
+
+    # Then: the final message, then the connection is closed and its slot freed
+    assert [message["status"] for message in messages(client)] == ["CANCELLED"]
+    assert quote("late-2", safe="") not in moto_connections()
+    assert ConnectionRegistry(aws).for_job(JOB_ID) == []
+
+
+def test_given_the_sample_connection_event_when_pushed_then_that_connection_is_greeted(
+    aws: DynamoDocumentStore,
+) -> None:
+    # Given: the connection of the sample event, stored as $connect stores it
+    event = load_event("stream_pusher/connection_insert")
+    connection_id = event["Records"][0]["dynamodb"]["Keys"]["pk"]["S"].removeprefix("CONN#")
+    ConnectionRegistry(aws).open(connection_id=connection_id, job_id=JOB_ID, subject="alice", now=utc_now())
+
+    # When
+    response = load_handler("stream_pusher").lambda_handler(event, FakeLambdaContext())
+
+    # Then
+    assert response == {"batchItemFailures": []}
+    assert [message["status"] for message in sent_to(connection_id)] == ["QUEUED"]

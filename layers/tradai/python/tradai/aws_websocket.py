@@ -1,7 +1,8 @@
 """The AWS runtime's WebSocket side: `$connect` authorizer, `$connect`, `$disconnect`, and the stream pusher.
 
 The same protocol as the local `WS /ws/backtests/{job_id}`: a single-use ticket, at most ten
-connections per job, every job change pushed, the connection closed once the job has finished.
+connections per job, the job's current state on connect, every job change pushed, the connection
+closed once the job has finished.
 Handlers in `functions/` are one line each around these functions.
 """
 
@@ -16,11 +17,12 @@ from tradai.domain.clock import utc_now
 from tradai.domain.errors import TradaiError
 from tradai.domain.jobs import MAX_WATCHERS_PER_JOB, BacktestJob, TooManyConnections
 from tradai.ports import ConnectionSender
-from tradai.services.job_push import push_job_change
+from tradai.services.job_push import greet_watcher, push_job_change
 from tradai.services.job_repository import JobRepository
-from tradai.services.ws_connections import ConnectionRegistry
+from tradai.services.ws_connections import ConnectionRegistry, connection_from_record
 from tradai.services.ws_tickets import consume_ticket
 from tradai.settings import get_settings
+from tradai.table_design import CONNECTION_PREFIX, JOB_PREFIX, PARTITION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +77,34 @@ def disconnect(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def push_stream_record(raw_record: dict[str, Any]) -> None:
-    """Push one DynamoDB stream record to the watchers of the job it changed (other items are skipped).
+    """Act on one DynamoDB stream record: a job changed, or a watcher connected (other items are skipped).
 
-    Raises on a record that cannot be read, so the batch reports it as failed and retries only it.
+    A changed job goes to its watchers; a new connection item (`$connect` stored it, and API Gateway
+    allows no post during `$connect`) gets its job's current state, as the local server sends on
+    connect. Raises on a record that cannot be read, so the batch reports it as failed and retries only it.
     """
     image = raw_record.get("dynamodb", {}).get("NewImage")
-    if not image or not image.get("pk", {}).get("S", "").startswith("JOB#"):
+    partition = (image or {}).get(PARTITION_KEY, {}).get("S", "")
+    if not partition.startswith(JOB_PREFIX) and not (
+        partition.startswith(CONNECTION_PREFIX) and raw_record.get("eventName") == "INSERT"
+    ):
         return
     # The DynamoDB adapter loads boto3; a stream batch needs it for the connection query anyway, so
     # it is loaded here rather than at import, which keeps the WebSocket hooks' cold start light.
     from tradai.adapters.dynamo_store import record_from_item
 
-    job = BacktestJob.model_validate(record_from_item(image).data)
-    push_job_change(job=job, connections=ConnectionRegistry(_container().store), sender=_sender())
+    record = record_from_item(image)
+    store, sender = _container().store, _sender()
+    if partition.startswith(JOB_PREFIX):
+        job = BacktestJob.model_validate(record.data)
+        push_job_change(job=job, connections=ConnectionRegistry(store), sender=sender)
+    else:
+        greet_watcher(
+            connection=connection_from_record(record),
+            jobs=JobRepository(store),
+            connections=ConnectionRegistry(store),
+            sender=sender,
+        )
 
 
 def _policy(principal: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:

@@ -19,6 +19,11 @@ INDEXES: dict[str, tuple[str, str]] = {
     "gsi2": ("gsi2pk", "gsi2sk"),
 }
 
+JOB_PREFIX = "JOB#"
+"""Partition key prefix of job items (backtests, syncs): the stream pusher gets their every change."""
+CONNECTION_PREFIX = "CONN#"
+"""Partition key prefix of WebSocket connection items: the pusher greets each new one (INSERT)."""
+
 KEY_ATTRIBUTES: frozenset[str] = frozenset(
     {PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE} | {name for keys in INDEXES.values() for name in keys}
 )

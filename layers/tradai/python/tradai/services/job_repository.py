@@ -27,6 +27,7 @@ from tradai.domain.jobs import (
 )
 from tradai.domain.store import Attr, IndexKey, ItemAbsent, Key, Put, Record, Update
 from tradai.ports import DocumentStore
+from tradai.table_design import JOB_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class JobPage:
 
 def job_key(job_id: str) -> Key:
     """Where a job is stored."""
-    return Key(f"JOB#{job_id}", "JOB")
+    return Key(f"{JOB_PREFIX}{job_id}", "JOB")
 
 
 def _order_key(job: BacktestJob) -> str:

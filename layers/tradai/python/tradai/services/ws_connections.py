@@ -15,6 +15,7 @@ from tradai.domain.errors import ConditionFailed
 from tradai.domain.jobs import MAX_WATCHERS_PER_JOB, TooManyConnections
 from tradai.domain.store import Delete, IndexKey, ItemAbsent, Key, Put, Record
 from tradai.ports import DocumentStore
+from tradai.table_design import CONNECTION_PREFIX
 
 CONNECTION_TTL = timedelta(hours=2)
 _INDEX = "gsi1"
@@ -31,7 +32,17 @@ class Connection:
 
 
 def _connection_key(connection_id: str) -> Key:
-    return Key(f"CONN#{connection_id}", "CONN")
+    return Key(f"{CONNECTION_PREFIX}{connection_id}", "CONN")
+
+
+def connection_from_record(record: Record) -> Connection:
+    """The connection a stored connection item (or its stream image) stands for."""
+    return Connection(
+        record.key.pk.removeprefix(CONNECTION_PREFIX),
+        str(record.data["job_id"]),
+        str(record.data["subject"]),
+        int(record.data["slot"]),
+    )
 
 
 def _slot_key(job_id: str, slot: int) -> Key:
@@ -96,15 +107,7 @@ class ConnectionRegistry:
         cursor = None
         while True:
             page = self._store.query(_watchers_partition(job_id), index=_INDEX, limit=100, cursor=cursor)
-            connections += [
-                Connection(
-                    record.key.pk.removeprefix("CONN#"),
-                    str(record.data["job_id"]),
-                    str(record.data["subject"]),
-                    int(record.data["slot"]),
-                )
-                for record in page.records
-            ]
+            connections += [connection_from_record(record) for record in page.records]
             if (cursor := page.cursor) is None:
                 return connections
 
