@@ -78,13 +78,19 @@ def test_given_two_lines_when_crossing_then_one_flag_per_cross() -> None:
     assert ta.crossed_below(a, b).tolist() == [False, False, False, False, True, False, False]
 
 
-@pytest.mark.parametrize("n", [1, 29, 30, 31, 1024, 1025, 5000])
-@pytest.mark.parametrize(("fast", "slow"), [(10, 30), (3, 7), (1, 2), (30, 10), (5, 5)])
+@pytest.mark.parametrize("n", [1, 29, 30, 31, 1024, 1025, 2100, 5000])
+@pytest.mark.parametrize(
+    ("fast", "slow"), [(10, 30), (3, 7), (1, 2), (30, 10), (5, 5), (2, 1500), (1023, 1025), (1024, 2049)]
+)
+@pytest.mark.parametrize("ties", [False, True])
 def test_given_values_when_sma_crosses_then_equals_crossings_of_two_smas(
-    n: int, fast: int, slow: int
+    n: int, fast: int, slow: int, ties: bool
 ) -> None:
-    # Given: long enough to pass the exact re-sums every RESUM bars
+    # Given: long enough to pass the exact re-sums every RESUM bars (and blocks of them); with
+    # ties, prices on a coarse grid with flat stretches, where the two averages are often equal
     values = 100 * np.exp(np.cumsum(np.random.default_rng(n).normal(0, 0.01, n)))
+    if ties:
+        values = np.repeat(np.round(values[: -(-n // 7)]), 7)[:n]
     slow_line, fast_line = ta.sma(values, slow), ta.sma(values, fast)
 
     # When

@@ -166,45 +166,75 @@ def crosses(a: FloatArray, b: FloatArray) -> tuple[BoolArray, BoolArray]:  # pra
     return up, down
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _running_sum(values: FloatArray, period: int, i: int, total: float) -> float:  # pragma: no cover
-    """Return the sum of the `period` values ending at `i`, from the sum ending at i - 1.
-
-    The same steps as `sma` (a plain sum at i = period - 1, an exact re-sum every RESUM bars), so
-    a mean from it is bit-for-bit `sma`'s.
-    """
-    if i == period - 1 or (i >= period and i % RESUM == 0):
-        total = 0.0
-        for j in range(i - period + 1, i + 1):
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _block_start(
+    values: FloatArray, period: int, begin: int, end: int, sums: FloatArray
+) -> tuple[int, float]:  # pragma: no cover - compiled
+    """Start a block [begin, end) of `period`-value running sums (sums[1 + i - begin] for bar i):
+    NaN before bar period - 1, a plain sum at the block's first bar that has one (`sma` re-sums
+    there too: at period - 1 or at a multiple of RESUM); return (that bar, its sum)."""
+    first = min(max(begin, period - 1), end)
+    for i in range(begin, first):
+        sums[1 + i - begin] = np.nan
+    total = 0.0
+    if first < end:
+        for j in range(first - period + 1, first + 1):
             total += values[j]
-        return total
-    moved: float = total + (values[i] - values[i - period])
-    return moved
+        sums[1 + first - begin] = total
+    return first, total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _block_run(
+    values: FloatArray, period: int, total: float, first: int, last: int, begin: int, sums: FloatArray
+) -> float:  # pragma: no cover - compiled
+    """Carry a running sum over bars [first, last) as `sma` does, into sums[1 + i - begin]; return it.
+
+    Unsigned indices (here and below) spare numba's check for negative ones in the hot loops.
+    """
+    for i in range(np.uint64(first), np.uint64(last)):
+        total += values[i] - values[i - np.uint64(period)]
+        sums[i - np.uint64(begin) + np.uint64(1)] = total
+    return total
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def sma_crosses(values: FloatArray, fast: int, slow: int) -> tuple[BoolArray, BoolArray]:  # pragma: no cover
-    """Return (crossed_above, crossed_below) of sma(values, fast) against sma(values, slow), in one pass.
+    """Return (crossed_above, crossed_below) of sma(values, fast) against sma(values, slow).
 
-    Equal to `crossed_above(sma(values, fast), sma(values, slow))` and `crossed_below(...)`, without
-    the four intermediate arrays.
+    Bit for bit `crossed_above(sma(values, fast), sma(values, slow))` and `crossed_below(...)`,
+    without the four intermediate arrays, RESUM bars at a time (a block starts where `sma`
+    re-sums): the two running sums in one serial loop, then the divisions and comparisons in
+    loops free of dependencies between bars, which vectorize.
     """
     n = values.shape[0]
     up = np.zeros(n, dtype=np.bool_)
     down = np.zeros(n, dtype=np.bool_)
     if fast < 1 or slow < 1:
         return up, down
-    ready = max(fast, slow) - 1  # the first bar both averages exist
-    fast_total = slow_total = 0.0
-    before_fast = before_slow = np.nan
-    for i in range(n):
-        if i >= fast - 1:
-            fast_total = _running_sum(values, fast, i, fast_total)
-        if i >= slow - 1:
-            slow_total = _running_sum(values, slow, i, slow_total)
-        if i >= ready:
-            now_fast, now_slow = fast_total / fast, slow_total / slow
-            up[i] = now_fast > now_slow and before_fast <= before_slow
-            down[i] = now_slow > now_fast and before_slow <= before_fast
-            before_fast, before_slow = now_fast, now_slow
+    f = np.empty(RESUM + 1)  # [0]: the bar before the block; [1 + k]: the block's bar k
+    s = np.empty(RESUM + 1)
+    f[0] = s[0] = np.nan
+    one = np.uint64(1)
+    for begin in range(0, n, RESUM):
+        end = min(begin + RESUM, n)
+        first_f, total_f = _block_start(values, fast, begin, end, f)
+        first_s, total_s = _block_start(values, slow, begin, end, s)
+        both = min(max(first_f, first_s) + 1, end)
+        total_f = _block_run(values, fast, total_f, first_f + 1, both, begin, f)
+        total_s = _block_run(values, slow, total_s, first_s + 1, both, begin, s)
+        at = np.uint64(begin)
+        for i in range(np.uint64(both), np.uint64(end)):  # two independent chains in one loop
+            total_f += values[i] - values[i - np.uint64(fast)]
+            total_s += values[i] - values[i - np.uint64(slow)]
+            f[i - at + one] = total_f
+            s[i - at + one] = total_s
+        size = end - begin
+        for k in range(one, np.uint64(size + 1)):
+            f[k] = f[k] / fast
+            s[k] = s[k] / slow
+        for k in range(np.uint64(size)):
+            up[at + k] = (f[k + one] > s[k + one]) & (f[k] <= s[k])
+            down[at + k] = (s[k + one] > f[k + one]) & (s[k] <= f[k])
+        f[0], s[0] = f[size], s[size]
     return up, down

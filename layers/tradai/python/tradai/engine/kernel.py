@@ -102,10 +102,8 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     while i < stop:
         if idle and n_sym == 1:
             # one symbol and flat: nothing happens before its next entry signal, the equity is the cash
-            j = i
-            while j < stop and not enter_long[0, j] and not enter_short[0, j]:
-                j += 1
-            for k in range(i, j):
+            j = _next_entry(enter_long, enter_short, i, stop)
+            for k in range(np.uint64(i), np.uint64(j)):
                 equity[k] = cash
             i = j
             if i == stop:
@@ -274,12 +272,27 @@ def _hold_long(  # pragma: no cover - compiled
     end = min(stop, close.shape[1] - 1)
     margin, units, entry, side = pos[0, P_MARGIN], pos[0, P_UNITS], pos[0, P_ENTRY], pos[0, P_SIDE]
     start = i
-    while i < end and not exit_long[0, i] and not np.isnan(open_[0, i]):
-        equity[i] = cash + (margin + units * (close[0, i] - entry) * side)
-        i += 1
+    at = np.uint64(i)  # unsigned indices: numba checks signed ones for negative values on every access
+    zero = np.uint64(0)
+    while at < end and not exit_long[zero, at] and not np.isnan(open_[zero, at]):
+        equity[at] = cash + (margin + units * (close[zero, at] - entry) * side)
+        at += np.uint64(1)
+    i = int(np.int64(at))  # signed again (an unsigned one would make mixed arithmetic float)
     if i > start:
         last[0] = close[0, i - 1]
     return i, in_market + (i - start)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _next_entry(
+    enter_long: npt.NDArray[np.bool_], enter_short: npt.NDArray[np.bool_], i: int, stop: int
+) -> int:  # pragma: no cover - compiled
+    """Return the first bar in [i, stop) where symbol 0 has an entry signal of either side, else `stop`."""
+    at = np.uint64(i)
+    zero = np.uint64(0)
+    while at < stop and not enter_long[zero, at] and not enter_short[zero, at]:
+        at += np.uint64(1)
+    return int(np.int64(at))
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
