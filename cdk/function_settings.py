@@ -33,6 +33,7 @@ BY_ACCESS: Mapping[Access, tuple[str, ...]] = {
     Access.MARKET_DATA_READ: ("market_data_bucket",),
     Access.MARKET_DATA_WRITE: ("market_data_bucket",),
     Access.BACKTEST_EXECUTIONS: ("backtest_state_machine_arn",),
+    Access.BACKTEST_START: ("backtest_state_machine_arn",),
     # What adapters/ecs_instances.py (with ecs_tasks.py) reads, the secret a live run needs, and the
     # switch the instance policy checks before a live run (routers/instances.py).
     Access.STRATEGY_INSTANCES: (

@@ -38,6 +38,7 @@ class Access(Enum):
     MARKET_DATA_READ = "s3:ListBucket and GetObject on the market-data bucket (ArcticDB)"
     MARKET_DATA_WRITE = "s3:PutObject and DeleteObject on the market-data bucket (ArcticDB)"
     BACKTEST_EXECUTIONS = "states:StartExecution and StopExecution of the backtest state machine"
+    BACKTEST_START = "states:StartExecution of the backtest state machine (no stop)"
     STRATEGY_INSTANCES = "ECS RunTask/StopTask/ListTasks/DescribeTasks of instance tasks, their logs"
     SYNC_TASKS = "ECS RunTask/StopTask/ListTasks/DescribeTasks of market-data sync tasks"
     WEBSOCKET_CONNECTIONS = "execute-api:ManageConnections on the WebSocket API"
@@ -178,6 +179,13 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         access=frozenset({_A.ITEMS_READ, _A.ITEMS_UPDATE}),
         memory_mb=256,
         timeout=Duration.seconds(30),
+    ),
+    "job_sweeper": FunctionEntry(
+        description="EventBridge schedule: start backtest jobs left QUEUED by a submitter that died",
+        # The status index finds them; a start refused marks the job FAILED with one conditional update.
+        access=frozenset({_A.ITEMS_READ, _A.ITEMS_UPDATE, _A.QUERY_INDEXES, _A.BACKTEST_START}),
+        memory_mb=256,
+        timeout=Duration.seconds(60),
     ),
     "ws_ticket": FunctionEntry(
         description="POST /api/v1/ws/ticket: a single-use WebSocket ticket",

@@ -155,6 +155,8 @@ class AccessGrants:
             return [bucket_objects(_required(self.market_data, kind), "s3:PutObject", "s3:DeleteObject")]
         if kind is Access.BACKTEST_EXECUTIONS:
             return state_machine_executions(_required(self.state_machine, kind))
+        if kind is Access.BACKTEST_START:
+            return state_machine_executions(_required(self.state_machine, kind))[:1]
         if kind is Access.STRATEGY_INSTANCES:
             return strategy_instance_tasks(_required(self.instances, kind))
         if kind is Access.SYNC_TASKS:
@@ -176,7 +178,7 @@ def live_trading_environment(enabled: bool) -> dict[str, str]:
 
 
 def state_machine_executions(state_machine: sfn.StateMachine) -> list[iam.PolicyStatement]:
-    """Start executions of the state machine; stop (cancel) only its own executions."""
+    """Start executions of the state machine; stop (cancel) only its own executions (the second statement)."""
     executions = Stack.of(state_machine).format_arn(
         service="states",
         resource="execution",

@@ -29,6 +29,7 @@ from cdk.constructs.backtest_state_machine import BacktestStateMachine
 from cdk.constructs.cluster import TaskCluster
 from cdk.constructs.execution_events import ExecutionEndedRule
 from cdk.constructs.function import WorkerImage, build_functions
+from cdk.constructs.job_sweep_schedule import JobSweepSchedule
 from cdk.constructs.lambda_layer import SharedLayer
 from cdk.constructs.load_balancer import InternalLoadBalancer
 from cdk.constructs.mlflow_service import MlflowService
@@ -295,6 +296,10 @@ class ComputeStack(Stack):
                 state_machine=self.state_machine,
                 handler=self.functions["execution_status"].alias,
             )
+
+        self.job_sweep: JobSweepSchedule | None = None
+        if self.state_machine is not None and "job_sweeper" in self.functions:
+            self.job_sweep = JobSweepSchedule(self, "JobSweep", handler=self.functions["job_sweeper"].alias)
 
         self.mlflow = MlflowService(
             self,

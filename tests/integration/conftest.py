@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from tradai.domain.jobs import BacktestJob
 from tradai.settings import get_settings
 from tradai.table_design import create_table_request
 
@@ -58,3 +60,16 @@ def create_worker_cluster(cluster: str, family: str) -> dict[str, str]:
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
     return {"subnet": subnet, "security_group": group}
+
+
+def queued_job(job_id: str, *, created_at: datetime) -> BacktestJob:
+    """A QUEUED backtest job as the backtests function stores it."""
+    return BacktestJob(
+        job_id=job_id,
+        owner="alice",
+        strategy_name="sma_cross",
+        strategy_version="1.0.0",
+        request={},
+        created_at=created_at,
+        updated_at=created_at,
+    )

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import boto3
 
 from tests.events import FakeLambdaContext, load_event, load_handler
-from tests.integration.conftest import REGION, TABLE, create_resources
+from tests.integration.conftest import REGION, TABLE, create_resources, queued_job
 from tradai.adapters.dynamo_store import DynamoDocumentStore
-from tradai.domain.jobs import BacktestJob, JobStatus
+from tradai.domain.jobs import JobStatus
 from tradai.services.job_repository import JobRepository
 
 JOB_ID = "11111111-2222-4333-8444-555555555555"
@@ -19,17 +19,7 @@ JOB_ID = "11111111-2222-4333-8444-555555555555"
 def store_job(status: JobStatus) -> None:
     jobs = JobRepository(DynamoDocumentStore(TABLE, client=boto3.client("dynamodb", region_name=REGION)))
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    jobs.create(
-        BacktestJob(
-            job_id=JOB_ID,
-            owner="alice",
-            strategy_name="sma_cross",
-            strategy_version="1.0.0",
-            request={},
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    jobs.create(queued_job(JOB_ID, created_at=now))
     if status is not JobStatus.QUEUED:
         jobs.transition(JOB_ID, JobStatus.RUNNING, at=now)
         jobs.transition(JOB_ID, status, at=now, changes={"result": {"total_return": 0.2}})

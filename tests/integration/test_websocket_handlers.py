@@ -13,11 +13,11 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from tests.events import FakeLambdaContext, load_event, load_handler
-from tests.integration.conftest import REGION, TABLE, create_resources
+from tests.integration.conftest import REGION, TABLE, create_resources, queued_job
 from tradai.adapters.dynamo_store import DynamoDocumentStore
 from tradai.aws_websocket import _container, _sender
 from tradai.domain.clock import utc_now
-from tradai.domain.jobs import BacktestJob, JobStatus
+from tradai.domain.jobs import JobStatus
 from tradai.services.job_repository import JobRepository
 from tradai.services.ws_connections import ConnectionRegistry
 from tradai.services.ws_tickets import issue_ticket
@@ -34,18 +34,7 @@ def aws(aws_env: None) -> DynamoDocumentStore:
     store = DynamoDocumentStore(TABLE, client=boto3.client("dynamodb", region_name=REGION))
     jobs = JobRepository(store)
     for job_id in (JOB_ID, OTHER_JOB):
-        now = datetime(2026, 1, 1, tzinfo=UTC)
-        jobs.create(
-            BacktestJob(
-                job_id=job_id,
-                owner="alice",
-                strategy_name="sma_cross",
-                strategy_version="1.0.0",
-                request={},
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        jobs.create(queued_job(job_id, created_at=datetime(2026, 1, 1, tzinfo=UTC)))
     return store
 
 

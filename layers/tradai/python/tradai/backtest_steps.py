@@ -1,16 +1,17 @@
 """The backtest state machine's Lambda steps: plan a job's chunks; merge them and complete the job;
-and settle a job whose execution ended where the definition's Catch could not see it.
+settle a job whose execution ended where the definition's Catch could not see it; and start jobs
+their submitter left QUEUED.
 
-`functions/backtest_plan`, `functions/backtest_aggregate` and `functions/execution_status` are one
-line each around these. They stay free of the engine and pandas (the chunks did the computing), so
-they run on the light layer.
+`functions/backtest_plan`, `functions/backtest_aggregate`, `functions/execution_status` and
+`functions/job_sweeper` are one line each around these. They stay free of the engine and pandas
+(the chunks did the computing), so they run on the light layer.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -18,10 +19,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tradai.bootstrap import Container, build_container
 from tradai.domain.clock import utc_now
+from tradai.domain.errors import Unavailable
 from tradai.domain.jobs import InvalidTransition, JobNotFound, JobStatus
 from tradai.lambda_events import metrics
 from tradai.services.backtest_chunks import merge, plan_job
 from tradai.services.job_repository import JobRepository
+from tradai.services.job_sweep import sweep_queued_jobs
 from tradai.services.job_worker import JobReporter
 from tradai.settings import get_settings
 
@@ -134,3 +137,23 @@ def _event_time(event: dict[str, Any]) -> datetime:
         return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
     except (KeyError, ValueError):
         return utc_now()
+
+
+def sweep_queued(event: dict[str, Any]) -> dict[str, Any]:
+    """EventBridge schedule: start the backtest jobs left QUEUED past the threshold (`services.job_sweep`).
+
+    Returns:
+        `{"started", "failed", "moved_on"}`: the job ids of each outcome.
+    """
+    container = _container()
+    if container.executor is None:
+        raise Unavailable("no backtest executor is configured (TRADAI_BACKTEST_STATE_MACHINE_ARN)")
+    report = sweep_queued_jobs(
+        store=container.store,
+        executor=container.executor,
+        now=utc_now(),
+        older_than=timedelta(seconds=container.settings.queued_job_sweep_after_seconds),
+    )
+    metrics().add_metric(name="QueuedJobsRestarted", unit=MetricUnit.Count, value=len(report.started))
+    metrics().add_metric(name="QueuedJobsNotStarted", unit=MetricUnit.Count, value=len(report.failed))
+    return {"started": report.started, "failed": report.failed, "moved_on": report.moved_on}

@@ -25,13 +25,15 @@ from tradai.domain.jobs import (
     JobStatus,
     statuses_that_may_become,
 )
-from tradai.domain.store import Attr, IndexKey, ItemAbsent, Key, Put, Record, Update
+from tradai.domain.store import Attr, IndexKey, ItemAbsent, Key, Put, Record, SortKeyRange, Update
 from tradai.ports import DocumentStore
 from tradai.table_design import JOB_PREFIX
 
 log = logging.getLogger(__name__)
 
 ALL_JOBS = "JOBS"
+_BEFORE_ANY_TIME = "0"
+"""Sorts before every ISO 8601 time (a range's lower bound; DynamoDB refuses an empty key value)."""
 _LIST_PARTITIONS = {JobKind.BACKTEST: ALL_JOBS, JobKind.DATA_SYNC: "SYNCS"}
 
 
@@ -134,6 +136,19 @@ class JobRepository:
         return JobPage(
             [job for record in page.records if (job := _readable(record)) is not None], page.cursor
         )
+
+    def queued_before(self, cutoff: datetime, *, limit: int = 100) -> Sequence[BacktestJob]:
+        """QUEUED backtest jobs created before `cutoff`, oldest first (a keyed query on `gsi2`).
+
+        The status partition is sorted by `<created_at>#<id>`, so the bound is a sort-key range: no scan.
+        """
+        page = self._store.query(
+            _status_partition(JobStatus.QUEUED),
+            index="gsi2",
+            sk_range=SortKeyRange(_BEFORE_ANY_TIME, cutoff.isoformat()),
+            limit=limit,
+        )
+        return [job for record in page.records if (job := _readable(record)) is not None]
 
     def count(self, *, status: JobStatus | None = None, kind: JobKind = JobKind.BACKTEST) -> int:
         """How many jobs of one kind exist (of one status)."""
