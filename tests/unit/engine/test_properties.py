@@ -126,12 +126,12 @@ def test_given_sma_cross_when_run_in_frame_and_array_form_then_results_are_ident
 
 
 @SETTINGS
-@given(market(shorts=True), st.floats(0, 0.01), st.sampled_from(["open", "close"]))
+@given(market(shorts=True), st.floats(0, 0.01), st.sampled_from(["open", "close"]), st.integers(0, 8))
 def test_given_one_symbol_when_simulated_alone_or_beside_an_idle_one_then_same_trades_and_equity(
-    data: tuple[pd.DataFrame, dict[str, np.ndarray]], fees: float, fill: str
+    data: tuple[pd.DataFrame, dict[str, np.ndarray]], fees: float, fill: str, start: int
 ) -> None:
     # Given: alone, a symbol takes the kernel's single-symbol fast paths; beside a second symbol
-    # that has no signals and no capital, the general per-symbol loop
+    # that has no signals and no capital, the general per-symbol loop; no fill before bar `start`
     bars, signals = data
     market = build_market(bars)
     flags = signal_matrix(market, scripted(signals)())
@@ -148,7 +148,7 @@ def test_given_one_symbol_when_simulated_alone_or_beside_an_idle_one_then_same_t
             stack(flags.enter_short, False), stack(flags.exit_short, False),
             stack(flags.enter_tag, -1), stack(flags.exit_tag, -1), stack(flags.confidence, np.nan),
             np.array([1.0, 0.0])[:rows], 1000.0, fees, 0.0, 1.0, 1.0, fill == "close",
-            np.nan, np.nan, np.zeros(0, np.int64), np.zeros(0), 0, state, 0, len(bars),
+            np.nan, np.nan, np.zeros(0, np.int64), np.zeros(0), start, state, 0, len(bars),
         )  # fmt: skip
         equity, trades, _ = kernel.results(state)
         return equity, trades
