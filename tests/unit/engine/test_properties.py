@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.unit.engine.candles import bars_from_closes, scripted
 from tradai.engine import backtest, kernel
-from tradai.engine.metrics import S_VAR95, S_VAR99, equity_stats
+from tradai.engine.metrics import S_DD_BARS, S_MAX_DD, S_MAX_DD_ABS, S_VAR95, S_VAR99, equity_stats
 from tradai.engine.run import build_market, signal_matrix
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,6 +182,31 @@ def test_given_returns_when_value_at_risk_then_equals_numpy_quantiles(n: int, se
     assert [-stats[S_VAR95], -stats[S_VAR99]] == pytest.approx(
         np.quantile(returns, [0.05, 0.01]), rel=1e-12, abs=1e-300
     )
+
+
+@SETTINGS
+@given(
+    st.integers(min_value=1, max_value=5000),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.floats(-0.002, 0.002),
+)
+def test_given_equity_curve_when_drawdowns_measured_then_equal_a_direct_computation(
+    n: int, seed: int, drift: float
+) -> None:
+    # Given: random walks whose drawdowns span many 512-bar chunks (measured whole when below the peak)
+    rng = np.random.default_rng(seed)
+    equity = 1000.0 * np.cumprod(1.0 + drift + rng.normal(0, 0.01, n))
+    peak = np.maximum.accumulate(np.maximum(equity, 1000.0))
+    below = equity < peak
+    runs = np.diff(np.flatnonzero(np.concatenate([[True], ~below, [True]]))) - 1
+
+    # When
+    stats = equity_stats(equity, 1000.0, np.zeros(n), False)
+
+    # Then
+    assert stats[S_MAX_DD] == min(0.0, (equity / peak - 1.0).min())
+    assert stats[S_MAX_DD_ABS] == min(0.0, (equity - peak).min())
+    assert stats[S_DD_BARS] == runs.max()
 
 
 @SETTINGS

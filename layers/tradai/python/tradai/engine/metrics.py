@@ -144,8 +144,16 @@ def equity_stats(
         else:
             moves[:size] = bench[first : first + size]
         _add_sums(sums, returns, moves, size, c)
-        for j in range(size):  # the running peak and drawdowns: a short serial loop
-            value = equity[first + j]
+        low, high = _value_range(equity, first, size)
+        if high < peak:  # the whole chunk below the peak: one stretch of a drawdown, deepest at its low
+            since += size
+            longest = max(longest, since)
+            worst_abs = min(worst_abs, low - peak)
+            worst = min(worst, max(low, 0.0) / peak - 1.0)
+            floor = 1.0 + worst
+        walk = 0 if high < peak else size  # the bars left for the bar-by-bar loop
+        for j in range(np.uint64(first), np.uint64(first + walk)):  # the running peak and drawdowns
+            value = equity[j]
             since = 0 if value >= peak else since + 1
             peak = max(peak, value)
             longest = max(longest, since)
@@ -200,6 +208,17 @@ def equity_stats(
     var = _low_quantiles(pool, n, qs)
     out[S_VAR95], out[S_VAR99] = -var[0], -var[1]
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"nnan", "nsz"})
+def _value_range(values: FloatArray, first: int, size: int) -> tuple[float, float]:  # pragma: no cover
+    """Return the least and the greatest of values[first : first + size] (no NaN: equity never is)."""
+    low = high = values[first]
+    for j in range(np.uint64(first), np.uint64(first + size)):
+        value = values[j]
+        low = value if value < low else low
+        high = value if value > high else high
+    return low, high
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
