@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -10,22 +13,49 @@ import pandas as pd
 import pytest
 
 from tests.unit.engine.candles import bars_from_closes
-from tradai.engine import BarArrays, IntParameter, Signals, Strategy, backtest, sweep
+from tradai.engine import (
+    BarArrays,
+    IntParameter,
+    Signals,
+    SimulationSettings,
+    Strategy,
+    backtest,
+    kernel,
+    metrics,
+    sweep,
+    sweep_kernel,
+)
 from tradai.engine import indicators as ta
 from tradai.engine.memo import IndicatorMemo
 from tradai.engine.metrics import CURVE_METRICS
+from tradai.engine.run import build_market
+from tradai.engine.sweep_fused import fused_sweep
+from tradai.strategies import SmaCross
 
 RNG = np.random.default_rng(7)
 BARS = bars_from_closes(100 * np.exp(np.cumsum(RNG.normal(0.0001, 0.012, 3000))), spread=0.004)
 SETTINGS: dict[str, Any] = {"fees_bps": 7.5, "slippage": 0.0005}
 
 # every built-in, with values repeating across sets so indicators are shared, both directions
-# where a strategy can short, and the risk exits of its class (PascalStrategy) or of the settings
+# where a strategy can short, and the risk exits of its class (PascalStrategy) or of the settings:
+# fixed levels (stop loss, liquidation), trailing stops and ROI tables, fills at the close, partial sizes
 BUILTIN_GRIDS: list[tuple[str, dict[str, list[Any]], dict[str, Any]]] = [
     ("sma_cross", {"fast": [5, 12], "slow": [20, 50], "allow_short": [False, True]}, {}),
     ("sma_cross", {"fast": [8], "slow": [30, 60]}, {"stoploss": 0.03, "take_profit": 0.05, "leverage": 2.0}),
+    ("sma_cross", {"fast": [5], "slow": [20, 50], "allow_short": [True]}, {"leverage": 25.0}),
+    (
+        "sma_cross",
+        {"fast": [5, 12], "slow": [30], "allow_short": [True]},
+        {"fill": "close", "position_size": 0.5},
+    ),
     ("rsi_reversion", {"period": [7, 14], "oversold": [25.0, 35.0], "allow_short": [False, True]}, {}),
+    ("rsi_reversion", {"period": [7], "overbought": [65.0, 75.0], "allow_short": [True]}, {"stoploss": 0.02}),
     ("bollinger_breakout", {"period": [10, 30], "width": [1.5, 2.5], "allow_short": [False, True]}, {}),
+    (
+        "bollinger_breakout",
+        {"period": [20], "width": [1.0, 2.0], "allow_short": [True]},
+        {"minimal_roi": {0: 0.03, 600: 0.01}, "trailing_stop": 0.02},
+    ),
     ("PascalStrategy", {"ema_fast": [10, 21], "ema_slow": [55], "rsi_period": [9, 14]}, {}),
     ("PascalStrategy", {"atr_period": [7, 14], "min_atr_pct": [0.0, 0.004]}, {"trailing_stop": 0.02}),
 ]
@@ -37,24 +67,119 @@ def _same(ours: Any, theirs: Any) -> bool:
     return bool(ours == pytest.approx(theirs, rel=1e-9, abs=1e-12))
 
 
+@pytest.mark.parametrize(("metric", "full_metrics"), [("sharpe", None), ("total_return", 1)])
 @pytest.mark.parametrize(("strategy", "space", "settings"), BUILTIN_GRIDS)
 def test_given_a_builtin_grid_when_swept_then_every_row_equals_its_single_run(
-    strategy: str, space: dict[str, list[Any]], settings: dict[str, Any]
+    strategy: str,
+    space: dict[str, list[Any]],
+    settings: dict[str, Any],
+    metric: str,
+    full_metrics: int | None,
 ) -> None:
-    # Given
+    # Given: a built-in on one symbol, which the fused kernel sweeps
     options = {**SETTINGS, **settings}
 
-    # When
-    table = sweep(BARS, strategy, space, metric="sharpe", **options).table
+    # When: every set measured in full, or (ranked by total return) only the best one
+    table = sweep(BARS, strategy, space, metric=metric, full_metrics=full_metrics, **options).table
 
     # Then: every scalar metric of every row is what backtest() gives for that row's parameters
+    # (except the curve metrics of the rows not measured in full, which stay NaN)
     assert len(table) == math.prod(len(values) for values in space.values())
     assert table["trades_count"].sum() > 0
-    for row in table.to_dict("records"):
+    for position, row in enumerate(table.to_dict("records")):
         params = {name: row[name] for name in space}
         single = backtest(BARS, strategy, params, **options).metrics
-        mismatched = {k: (row[k], v) for k, v in single.items() if k in row and not _same(row[k], v)}
+        measured = {k: v for k, v in single.items() if k in row}
+        if full_metrics is not None and position >= full_metrics:
+            assert all(math.isnan(row[k]) for k in CURVE_METRICS)
+            measured = {k: v for k, v in measured.items() if k not in CURVE_METRICS}
+        mismatched = {k: (row[k], v) for k, v in measured.items() if not _same(row[k], v)}
         assert not mismatched, f"{strategy} {params}: {mismatched}"
+
+
+class PlainCross(SmaCross):
+    """sma_cross under another class: sweeps run it through its signals and the general kernel."""
+
+    name = "plain_cross"
+
+
+class NoEntryCross(SmaCross):
+    """sma_cross with its signals replaced: a sweep must run these, not the built-in's."""
+
+    name = "no_entry_cross"
+
+    def signals(self, bars: BarArrays) -> Signals:
+        flat = np.zeros(len(bars), dtype=np.bool_)
+        return Signals(enter_long=flat, exit_long=flat)
+
+
+@pytest.mark.parametrize(
+    ("metric", "full_metrics"),
+    [("sharpe", None), ("var_95", None), ("max_drawdown_duration_bars", None), ("win_rate", 2), ("cagr", 3)],
+)
+def test_given_a_ranking_metric_when_the_builtin_is_swept_then_its_table_is_the_general_paths(
+    metric: str, full_metrics: int | None
+) -> None:
+    # Given: the same strategy as a built-in (fused kernel) and as another class (general path)
+    space = {"fast": [4, 6, 9, 12], "slow": [20, 35, 50], "allow_short": [False, True]}
+
+    # When
+    fused = sweep(BARS, "sma_cross", space, metric=metric, full_metrics=full_metrics, **SETTINGS).table
+    general = sweep(BARS, PlainCross, space, metric=metric, full_metrics=full_metrics, **SETTINGS).table
+
+    # Then: the same ranking, every metric equal (NaN where the general path leaves NaN)
+    pd.testing.assert_frame_equal(fused, general, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def test_given_a_builtin_subclass_or_several_symbols_when_planned_then_the_fused_kernel_is_not_used() -> None:
+    # Given
+    instances = [SmaCross({"fast": 5, "slow": 20})]
+    one = build_market(BARS)
+    two = build_market({"A": BARS, "B": BARS.iloc[500:]})
+
+    # When / Then: only an exact built-in on one symbol is laid out for the fused kernel
+    with ThreadPoolExecutor(1) as pool:
+        assert fused_sweep(SmaCross, instances, one, SimulationSettings(), pool) is not None
+        assert fused_sweep(PlainCross, [PlainCross({})], one, SimulationSettings(), pool) is None
+        assert fused_sweep(SmaCross, instances, two, SimulationSettings(), pool) is None
+
+
+def test_given_a_subclass_overriding_signals_when_swept_then_its_own_signals_are_run() -> None:
+    # When
+    table = sweep(BARS, NoEntryCross, {"fast": [5, 9], "slow": [20, 40]}, metric="total_return").table
+
+    # Then
+    assert (table["trades_count"] == 0).all()
+    assert (table["final_value"] == 10_000.0).all()
+
+
+def test_given_two_symbols_when_swept_then_rows_equal_single_runs() -> None:
+    # Given: symbols sharing the capital, which the general kernel runs
+    universe = {"A": BARS, "B": BARS.iloc[700:] * 1.5}
+    space = {"fast": [5, 9], "slow": [30], "allow_short": [True]}
+
+    # When
+    table = sweep(universe, "sma_cross", space, metric="sharpe", **SETTINGS).table
+
+    # Then
+    for row in table.to_dict("records"):
+        params = {name: row[name] for name in space}
+        single = backtest(universe, "sma_cross", params, **SETTINGS).metrics
+        assert not {k: (row[k], v) for k, v in single.items() if k in row and not _same(row[k], v)}
+
+
+def test_given_the_sweep_kernel_when_loaded_then_its_cache_entries_are_keyed_by_its_dependencies() -> None:
+    # Given: the modules whose jitted functions the kernel inlines or calls
+    digest = hashlib.sha256()
+    for module in (kernel, metrics, ta):
+        digest.update(Path(str(module.__file__)).read_bytes())
+
+    # When: numba keys a cached function's entries on its closure's values
+    closure = sweep_kernel.run_sets.py_func.__closure__
+
+    # Then: an edit to any of them keys the kernel anew, so a stale compiled copy is never loaded
+    assert closure is not None
+    assert [cell.cell_contents for cell in closure] == [int(digest.hexdigest()[:15], 16)]
 
 
 class CountedCross(Strategy):

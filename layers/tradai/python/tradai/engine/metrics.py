@@ -287,26 +287,63 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True, curve: bool = Tr
         A dict of floats and ints (NaN/inf where a ratio is undefined), plus `per_symbol` and
         `per_exit_reason` dicts when `breakdowns`.
     """
-    equity, capital = run.equity, run.capital
-    n = len(equity)
-    periods_per_year = YEAR_SECONDS / run.bar_seconds
-    years = n / periods_per_year
     if not curve:
         raw = np.full(13, np.nan)
     elif run.benchmark_prices is not None:
-        raw = equity_stats(equity, capital, run.benchmark_prices, True)
+        raw = equity_stats(run.equity, run.capital, run.benchmark_prices, True)
     else:
-        raw = equity_stats(equity, capital, run.benchmark(), False)
-    stats = [float(value) for value in raw]
+        raw = equity_stats(run.equity, run.capital, run.benchmark(), False)
+    metrics = metrics_from_stats(
+        raw,
+        trade_stats(run.trades),
+        final=float(run.equity[-1]),
+        bars=len(run.equity),
+        trades_count=len(run.trades),
+        in_market=run.in_market,
+        capital=run.capital,
+        bar_seconds=run.bar_seconds,
+    )
+    if breakdowns:
+        metrics["per_symbol"] = _per_symbol(run.trades, run.symbols)
+        metrics["per_exit_reason"] = _per_exit_reason(run.trades)
+    return metrics
+
+
+def metrics_from_stats(
+    curve_stats: FloatArray,
+    trades_stats: FloatArray,
+    *,
+    final: float,
+    bars: int,
+    trades_count: int,
+    in_market: int,
+    capital: float,
+    bar_seconds: float,
+) -> dict[str, Any]:
+    """Return every scalar metric from a run's statistics (what `compute_metrics` and the fused
+    sweep kernels both measure, so both give the same numbers).
+
+    Args:
+        curve_stats: `equity_stats` of the equity curve, or 13 NaN to leave CURVE_METRICS NaN.
+        trades_stats: `trade_stats` of the closed trades.
+        final: the last equity value.
+        bars: bars in the run.
+        trades_count: closed trades.
+        in_market: bars with a position open.
+        capital: starting capital.
+        bar_seconds: bar length.
+    """
+    periods_per_year = YEAR_SECONDS / bar_seconds
+    years = bars / periods_per_year
+    stats = [float(value) for value in curve_stats]
     (
         mean, std, downside, skew, kurtosis, max_dd, max_dd_abs, dd_bars, beta, alpha, bench_return,
         var_95, var_99,
     ) = stats  # fmt: skip
-    final = float(equity[-1])
     total_return = final / capital - 1.0
     cagr = (final / capital) ** (1.0 / years) - 1.0 if final > 0 else -1.0
     sharpe_bar = mean / std if std > 0 else math.nan
-    metrics: dict[str, Any] = {
+    return {
         "final_value": final,
         "total_return": total_return,
         "cagr": cagr,
@@ -315,30 +352,30 @@ def compute_metrics(run: RunArrays, *, breakdowns: bool = True, curve: bool = Tr
         "calmar": cagr / -max_dd if max_dd < 0 else math.nan,
         "max_drawdown": max_dd,
         "max_drawdown_abs": max_dd_abs,
-        "max_drawdown_duration_bars": int(dd_bars) if curve else math.nan,
-        "max_drawdown_duration_days": dd_bars * run.bar_seconds / 86400.0,
-        "exposure": run.in_market / n,
-        "probabilistic_sharpe": _probabilistic_sharpe(sharpe_bar, skew, kurtosis, n),
+        "max_drawdown_duration_bars": math.nan if math.isnan(dd_bars) else int(dd_bars),
+        "max_drawdown_duration_days": dd_bars * bar_seconds / 86400.0,
+        "exposure": in_market / bars,
+        "probabilistic_sharpe": _probabilistic_sharpe(sharpe_bar, skew, kurtosis, bars),
         "var_95": var_95,
         "var_99": var_99,
         "alpha": alpha * periods_per_year,  # risk-free rate 0, against buy-and-hold
         "beta": beta,
         "benchmark_return": bench_return,
-        **trade_metrics(run.trades, run.bar_seconds),
+        **trade_summary(trades_stats, trades_count, bar_seconds),
     }
-    if breakdowns:
-        metrics["per_symbol"] = _per_symbol(run.trades, run.symbols)
-        metrics["per_exit_reason"] = _per_exit_reason(run.trades)
-    return metrics
 
 
 def trade_metrics(trades: FloatArray, bar_seconds: float) -> dict[str, Any]:
     """Return the metrics computed from closed trades alone."""
-    count = len(trades)
+    return trade_summary(trade_stats(trades), len(trades), bar_seconds)
+
+
+def trade_summary(trades_stats: FloatArray, count: int, bar_seconds: float) -> dict[str, Any]:
+    """Return the trade metrics from `trade_stats` of `count` closed trades."""
     (
         wins, win_sum, loss_sum, pnl_mean, pct_mean, pct_std, best, worst, held_mean,
         streak_win, streak_loss, fees,
-    ) = (float(v) for v in _trade_stats(trades))  # fmt: skip
+    ) = (float(v) for v in trades_stats)  # fmt: skip
     nan = math.nan
     return {
         "trades_count": count,
@@ -357,7 +394,7 @@ def trade_metrics(trades: FloatArray, bar_seconds: float) -> dict[str, Any]:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _trade_stats(trades: FloatArray) -> FloatArray:  # pragma: no cover - compiled
+def trade_stats(trades: FloatArray) -> FloatArray:  # pragma: no cover - compiled
     """Return one pass of trade statistics (NaN where there are too few trades).
 
     [winners, sum of wins, sum of losses (<= 0), mean pnl, mean pnl_pct, std pnl_pct (ddof=1),

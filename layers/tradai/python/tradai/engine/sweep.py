@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from tradai.engine.progress import Progress, reporter
 from tradai.engine.registry import resolve_strategy
 from tradai.engine.run import Market, build_market, signal_matrix, simulate
 from tradai.engine.strategy import Strategy
+from tradai.engine.sweep_fused import FusedSweep, fused_sweep
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,61 @@ def sweep(
     if not instances:
         raise InvalidParameter(f"no valid parameter set among {len(candidates)} tried")
 
-    shared = replace(market, arrays={symbol: bars.shared() for symbol, bars in market.arrays.items()})
     light = full_metrics is not None and full_metrics < len(instances) and metric not in CURVE_METRICS
     total = len(instances) + ((full_metrics or 0) if light else 0)
+    finished = 0
+
+    def done(count: int) -> None:
+        nonlocal finished
+        finished += count
+        report(finished / total, f"{finished}/{total} parameter set runs", None)
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        fused = fused_sweep(cls, instances, market, config, pool)
+        run_sets = (
+            _fused_runner(fused, instances, pool, done)
+            if fused is not None
+            else _runner(instances, market, cls, config, pool, done)
+        )
+        rows = run_sets(range(len(instances)), not light)
+        if metric not in rows[0]:
+            raise InvalidSettings(f"unknown metric {metric!r}")
+        if light:  # measure the best in full; their metric, hence their rank, stays the same
+            position = {id(row): k for k, row in enumerate(rows)}
+            top = [position[id(row)] for row in rank_rows(rows, metric)[:full_metrics]]
+            for k, row in zip(top, run_sets(top, True), strict=True):
+                rows[k] = row
+    table = pd.DataFrame(rank_rows(rows, metric))
+    best = {name: _plain(table.loc[0, name]) for name in instances[0].params}
+    return SweepResult(table=table, best_params=best, metric=metric, skipped=skipped)
+
+
+RunSets = Callable[[Sequence[int], bool], list[dict[str, Any]]]
+"""Run parameter sets (by index) with or without the curve metrics; return their rows in order."""
+
+
+def _fused_runner(
+    fused: FusedSweep, instances: list[Strategy], pool: Executor, done: Callable[[int], None]
+) -> RunSets:
+    """Return a runner of the fused kernel (a built-in on one symbol)."""
+
+    def run_sets(sets: Sequence[int], curve: bool) -> list[dict[str, Any]]:
+        out = fused.run(sets, curve=curve, pool=pool, done=done)
+        return [{**instances[k].params, **fused.metrics(row)} for k, row in zip(sets, out, strict=True)]
+
+    return run_sets
+
+
+def _runner(
+    instances: list[Strategy],
+    market: Market,
+    cls: type[Strategy],
+    config: SimulationSettings,
+    pool: Executor,
+    done: Callable[[int], None],
+) -> RunSets:
+    """Return a runner of any strategy: its signals, then the general kernel, one set per task."""
+    shared = replace(market, arrays={symbol: bars.shared() for symbol, bars in market.arrays.items()})
     buffers = threading.local()
 
     def evaluate(instance: Strategy, curve: bool) -> dict[str, Any]:
@@ -174,29 +227,16 @@ def sweep(
         run = simulate(
             shared, signal_matrix(shared, instance, annotations=False), cls, config, equity=buffers.equity
         )
-        metrics = compute_metrics(run, breakdowns=False, curve=curve)
-        return {**instance.params, **metrics}
+        return {**instance.params, **compute_metrics(run, breakdowns=False, curve=curve)}
 
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+    def run_sets(sets: Sequence[int], curve: bool) -> list[dict[str, Any]]:
+        rows = []
+        for row in pool.map(lambda k: evaluate(instances[k], curve), sets):
+            rows.append(row)
+            done(1)
+        return rows
 
-        def run_all(batch: list[Strategy], curve: bool, done: int) -> list[dict[str, Any]]:
-            out = []
-            for row in pool.map(lambda instance: evaluate(instance, curve), batch):
-                out.append(row)
-                report((done + len(out)) / total, f"{done + len(out)}/{total} parameter set runs", None)
-            return out
-
-        rows = run_all(instances, not light, 0)
-        if metric not in rows[0]:
-            raise InvalidSettings(f"unknown metric {metric!r}")
-        if light:  # measure the best in full; their metric, hence their rank, stays the same
-            position = {id(row): k for k, row in enumerate(rows)}
-            top = [position[id(row)] for row in rank_rows(rows, metric)[:full_metrics]]
-            for k, row in zip(top, run_all([instances[k] for k in top], True, len(instances)), strict=True):
-                rows[k] = row
-    table = pd.DataFrame(rank_rows(rows, metric))
-    best = {name: _plain(table.loc[0, name]) for name in instances[0].params}
-    return SweepResult(table=table, best_params=best, metric=metric, skipped=skipped)
+    return run_sets
 
 
 def _plain(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Imported once by the local executor's forkserver: loads the engine and runs a tiny backtest.
+"""Imported once by the local executor's forkserver: loads the engine and runs a tiny backtest and sweep.
 
 Every job process is forked from that server, so each starts with pandas, numba and the compiled
 kernels already in memory instead of paying several seconds of imports and JIT loading.
@@ -22,6 +22,7 @@ def _warm_up() -> None:
     )
     result = engine.backtest(bars, "sma_cross", {"fast": 5, "slow": 20})
     engine.monte_carlo(result, simulations=100)
+    engine.sweep(bars, "sma_cross", {"fast": [5], "slow": [20]})  # the built-ins' fused sweep kernel
 
 
 _warm_up()
