@@ -208,10 +208,10 @@ def _defects(
     largest finite double: 0, negatives, NaN and inf alike)."""
     bad = 0
     if check == _CHECK_INCREASING:
-        for i in range(max(start, 1), end):
-            bad += values[i] <= values[i - 1]
+        for i in range(np.uint64(max(start, 1)), np.uint64(end)):  # unsigned: no negative-index checks
+            bad += values[i] <= values[i - np.uint64(1)]
     elif check == _CHECK_POSITIVE:
-        for i in range(start, end):
+        for i in range(np.uint64(start), np.uint64(end)):
             bad += (words[i] - np.uint64(1)) > _POSITIVE_FINITE
     return bad
 

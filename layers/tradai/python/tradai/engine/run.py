@@ -219,7 +219,8 @@ def simulate(
     weights = _weights(market.symbols, settings)
     open_, high, low, close = market.prices
     n_sym, n_bar = close.shape
-    entries = int(np.count_nonzero(signals.enter_long | signals.enter_short))
+    # every trade starts at an entry signal: their count bounds the trades (no temporary for an or)
+    entries = int(np.count_nonzero(signals.enter_long)) + int(np.count_nonzero(signals.enter_short))
     state = kernel.new_state(n_sym, n_bar, settings.capital, entries, equity)
     stretch = n_bar if report is None else -(-n_bar // SIMULATION_STRETCHES)
     for begin in range(0, n_bar, stretch):
