@@ -175,11 +175,13 @@ def test_given_the_sweep_kernel_when_loaded_then_its_cache_entries_are_keyed_by_
         digest.update(Path(str(module.__file__)).read_bytes())
 
     # When: numba keys a cached function's entries on its closure's values
-    closure = sweep_kernel.run_sets.py_func.__closure__
+    closures = {rule: kernel.py_func.__closure__ for rule, kernel in sweep_kernel.KERNELS.items()}
 
-    # Then: an edit to any of them keys the kernel anew, so a stale compiled copy is never loaded
-    assert closure is not None
-    assert [cell.cell_contents for cell in closure] == [int(digest.hexdigest()[:15], 16)]
+    # Then: an edit to any of them keys the kernels anew, so a stale compiled copy is never loaded
+    stamp = int(digest.hexdigest()[:15], 16)
+    for rule, closure in closures.items():
+        assert closure is not None
+        assert sorted(cell.cell_contents for cell in closure) == sorted([rule, stamp])
 
 
 class CountedCross(Strategy):

@@ -98,7 +98,7 @@ class FusedSweep:
         )  # fmt: skip
 
         def call(chunk: npt.NDArray[np.int64]) -> int:
-            fk.run_sets(self.rule, self.series, self.cols, self.vals, self.shorts, chunk, *arguments)
+            fk.KERNELS[self.rule](self.series, self.cols, self.vals, self.shorts, chunk, *arguments)
             return len(chunk)
 
         chunks = [todo[k : k + SETS_PER_CALL] for k in range(0, len(todo), SETS_PER_CALL)]

@@ -69,10 +69,10 @@ def _dependencies_hash() -> int:
 def _signals(  # pragma: no cover - compiled
     rule: int,
     close: float,
-    close_before: float,
     a: float,
-    a_before: float,
     b: float,
+    close_before: float,
+    a_before: float,
     b_before: float,
     c: float,
     d: float,
@@ -237,12 +237,12 @@ def _fixed_level(side: float, entry: float, leverage: float, stoploss: float) ->
     return level
 
 
-def _build(stamp: int) -> Callable[..., None]:
-    """Return the kernel, its cache entries tied to `stamp` (see the module docstring)."""
+def _build(stamp: int, rule: int) -> Callable[..., None]:
+    """Return the kernel of one signal rule (a constant, so its branches compile away), its cache
+    entries tied to `stamp` (see the module docstring)."""
 
     @njit(cache=True, nogil=True, error_model="numpy")
     def run_sets(  # pragma: no cover - compiled; one flat loop per set is the point
-        rule: int,
         series: FloatArray,
         cols: npt.NDArray[np.int64],
         vals: FloatArray,
@@ -282,11 +282,13 @@ def _build(stamp: int) -> Callable[..., None]:
         fixed_levels = np.isnan(trailing) and roi_bars.shape[0] == 0
         roi_bars, roi_values = roi_bars.copy(), roi_values.copy()  # this thread's own (see above)
         costs = (fee, slippage, leverage, size_fraction)
+        placing = 0.0 if fill_on_close else 1.0  # whether a signal bar only places orders
         equity = np.empty(n if curve else 1)
         trades = np.empty((256, TRADE_FIELDS))
         for t in range(todo.shape[0]):
             k = todo[t]
             a, b, c, d = cols[k, 0], cols[k, 1], cols[k, 2], cols[k, 3]
+            ua, ub, uc, ud, u_close = np.uint64(a), np.uint64(b), np.uint64(c), np.uint64(d), np.uint64(CLOSE)
             x, y, short = vals[k, 0], vals[k, 1], shorts[k]
             position = FLAT
             cash = capital
@@ -300,32 +302,51 @@ def _build(stamp: int) -> Callable[..., None]:
                     # skip the bars where nothing can happen: flat without an entry, or holding
                     # without an exit signal or a fixed level reached
                     level = _fixed_level(side, position[3], leverage, stoploss)
-                    j = i
-                    before = series[CLOSE, j - 1], series[a, j - 1], series[b, j - 1]
-                    while j < n - 1:
-                        now = series[CLOSE, j], series[a, j], series[b, j]
-                        el, xl, es, xs = _signals(
-                            rule, now[0], before[0], now[1], before[1], now[2], before[2], series[c, j],
-                            series[d, j], x, y, short,
-                        )  # fmt: skip
-                        if side == 0.0:
+                    # unsigned indices: numba checks signed ones for negative values on every access
+                    at, end, one = np.uint64(i), np.uint64(n - 1), np.uint64(1)
+                    before = series[u_close, at - one], series[ua, at - one], series[ub, at - one]
+                    # a bar that only places orders (filled at the next open) is done here, as the
+                    # general bar would do it; one that may fill or stop is left to it. Flat and
+                    # holding scan in loops of their own (one loop testing the side ran twice as slow)
+                    if side == 0.0:
+                        while at < end:
+                            now = cl, va, vb = series[u_close, at], series[ua, at], series[ub, at]
+                            cb, ab, bb = before
+                            vc, vd = series[uc, at], series[ud, at]
+                            el, xl, es, xs = _signals(rule, cl, va, vb, cb, ab, bb, vc, vd, x, y, short)
                             if (el and not xl) or (es and not xs):
+                                pend_entry = (1.0 if el and not xl else -1.0) * placing
                                 break
-                        elif side > 0.0:
-                            if xl or low[j] <= level:
+                            before = now
+                            at += one
+                    else:
+                        while at < end:
+                            now = cl, va, vb = series[u_close, at], series[ua, at], series[ub, at]
+                            cb, ab, bb = before
+                            vc, vd = series[uc, at], series[ud, at]
+                            el, xl, es, xs = _signals(rule, cl, va, vb, cb, ab, bb, vc, vd, x, y, short)
+                            if (low[at] <= level) if side > 0.0 else (high[at] >= level):
                                 break
-                        elif xs or high[j] >= level:
-                            break
-                        before = now
-                        j += 1
+                            if xl if side > 0.0 else xs:
+                                pend_exit = placing == 1.0
+                                reverse = (es and not xs) if side > 0.0 else (el and not xl)
+                                pend_entry = -side * placing if reverse else 0.0
+                                break
+                            before = now
+                            at += one
+                    j = int(np.int64(at))  # signed again (mixed with unsigned, arithmetic turns float)
+                    placed = pend_exit or pend_entry != 0.0
+                    last = j + 1 if placed else j  # bars handled here
                     if side != 0.0:
-                        in_market += j - i
+                        in_market += last - i
                     if curve:
                         _, units, margin, entry, _, _, _ = position
-                        for q in range(i, j):
+                        for q in range(i, last):
                             worth = margin + units * (series[CLOSE, q] - entry) * side
                             equity[q] = cash if side == 0.0 else cash + worth
-                    i = j
+                    i = last
+                    if placed:
+                        continue
                 if n_trades + 3 > trades.shape[0]:  # room for this bar's closes (at most three)
                     grown = np.empty((2 * trades.shape[0], TRADE_FIELDS))
                     grown[:n_trades] = trades[:n_trades]
@@ -356,12 +377,12 @@ def _build(stamp: int) -> Callable[..., None]:
                 # 3. this bar's signals place orders (filled now at the close, or at the next open)
                 if i == 0:
                     el, xl, es, xs = _signals(
-                        rule, close, np.nan, series[a, 0], np.nan, series[b, 0], np.nan, series[c, 0],
+                        rule, close, series[a, 0], series[b, 0], np.nan, np.nan, np.nan, series[c, 0],
                         series[d, 0], x, y, short,
                     )  # fmt: skip
                 else:
                     el, xl, es, xs = _signals(
-                        rule, close, series[CLOSE, i - 1], series[a, i], series[a, i - 1], series[b, i],
+                        rule, close, series[a, i], series[b, i], series[CLOSE, i - 1], series[a, i - 1],
                         series[b, i - 1], series[c, i], series[d, i], x, y, short,
                     )  # fmt: skip
                 order_exit = False
@@ -414,4 +435,6 @@ def _build(stamp: int) -> Callable[..., None]:
     return run_sets
 
 
-run_sets = _build(_dependencies_hash())
+_STAMP = _dependencies_hash()
+KERNELS = {rule: _build(_STAMP, rule) for rule in (SMA_CROSS, RSI_REVERSION, BOLLINGER_BREAKOUT, PASCAL)}
+"""The kernel of each signal rule, compiled (or loaded from numba's cache) on its first call."""
