@@ -10,7 +10,8 @@ its routers reaches it.
 A function whose routes use the engine's strategy catalog (numpy, numba, pandas), ArcticDB, ccxt or
 MLflow runs from the worker image (`image=True`): those packages together are far over Lambda's
 250 MB limit for a zip with its layers (docs/decisions.md has the sizes). The others stay on the
-zip + layer path with SnapStart.
+zip + layer path with SnapStart. A group whose reads are light but one route is not serves that
+route from `engine_routes` (the route's own router module), so its reads keep SnapStart.
 """
 
 from __future__ import annotations
@@ -83,13 +84,24 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         timeout=Duration.seconds(10),
     ),
     "backtests": FunctionEntry(
-        description="/api/v1/backtests: submit, list, read and cancel jobs; equity and report data",
+        description="/api/v1/backtests: list, read and cancel jobs; equity and report data",
+        # Executions: cancelling stops the job's execution. Submitting is engine_routes'.
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ, _A.BACKTEST_EXECUTIONS},
+        routes=(f"{API_PREFIX}/backtests",),
+    ),
+    "engine_routes": FunctionEntry(
+        description="Routes that load the engine: backtest submit, register, create a config, catalog detail",
         # Bars: a submission is refused unless the stored bars cover its symbols and dates.
-        access=_JOB_ITEMS
-        | {_A.QUERY_INDEXES, _A.ARTIFACTS_READ, _A.BACKTEST_EXECUTIONS, _A.MARKET_DATA_READ},
-        routes=(f"{API_PREFIX}/backtests", f"POST {API_PREFIX}/backtests"),
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.BACKTEST_EXECUTIONS, _A.MARKET_DATA_READ},
+        routes=(
+            f"POST {API_PREFIX}/backtests",
+            f"POST {API_PREFIX}/strategies",
+            # ANY: another method on these paths is this app's 405, not the light group's 404.
+            f"ANY {API_PREFIX}/configs",
+            f"ANY {API_PREFIX}/catalog/strategies/{{name}}",
+        ),
         memory_mb=IMAGE_FUNCTION_MEMORY_MB,
-        image=True,  # submitting checks the strategy (engine catalog) and the stored bars (ArcticDB)
+        image=True,  # the engine catalog (numpy, pandas, numba); a submission's bars (ArcticDB)
     ),
     "data": FunctionEntry(
         description="/api/v1/data: symbols, freshness and sync of market data",
@@ -101,18 +113,14 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         image=True,  # ArcticDB and ccxt
     ),
     "strategies": FunctionEntry(
-        description="/api/v1/strategies: list, register, detail, metrics, status",
+        description="/api/v1/strategies: list, detail, metrics, status, A/B tests (register: engine_routes)",
         access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE},
         routes=(f"{API_PREFIX}/strategies",),
-        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
-        image=True,  # registering describes the strategy (engine catalog)
     ),
     "configs": FunctionEntry(
-        description="/api/v1/configs: config versions, activate, deprecate",
+        description="/api/v1/configs/*: config versions, activate, deprecate (creating: engine_routes)",
         access=_JOB_ITEMS | {_A.ITEMS_DELETE, _A.QUERY_INDEXES, _A.QUERY_TABLE},
-        routes=(f"{API_PREFIX}/configs",),
-        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
-        image=True,  # a config's strategy and parameters are checked against the engine catalog
+        routes=(f"ANY {API_PREFIX}/configs/{{proxy+}}",),
     ),
     "instances": FunctionEntry(
         description="Strategy instances on ECS (run, list, stop, pause, resume, logs) and trading status",
@@ -132,11 +140,9 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         routes=(f"GET {API_PREFIX}/strategies/pnl", f"GET {API_PREFIX}/strategies/{{strategy_id}}/trades"),
     ),
     "catalog": FunctionEntry(
-        description="/api/v1/catalog: ranked strategies, detail, compare, leaderboard, performance",
+        description="/api/v1/catalog: ranked list, compare, leaderboard, performance (detail: engine_routes)",
         access=_READS,
         routes=(f"{API_PREFIX}/catalog",),
-        memory_mb=IMAGE_FUNCTION_MEMORY_MB,
-        image=True,  # the detail route describes the engine's strategy
     ),
     "models": FunctionEntry(
         description="/api/v1/models, /mlflow/models, strategy stage/promote: the model registry (MLflow)",

@@ -1,4 +1,4 @@
-"""Lambda for `/api/v1/backtests` routes: jobs and their results."""
+"""Lambda for `/api/v1/backtests` routes: jobs and their results (submitting is `engine_routes`)."""
 
 from tradai.api.routers import backtest_results, backtests
 from tradai.lambda_runtime import http_handler

@@ -1,4 +1,5 @@
-"""Lambda for `/api/v1/catalog/*`: ranked strategies, detail, compare, leaderboard, performance."""
+"""Lambda for `/api/v1/catalog/*`: ranked strategies, compare, leaderboard, performance (a strategy's
+detail is `engine_routes`)."""
 
 from tradai.api.routers import catalog
 from tradai.lambda_runtime import http_handler

@@ -1,4 +1,5 @@
-"""Lambda for `/api/v1/configs` routes: config versions, activate, deprecate."""
+"""Lambda for `/api/v1/configs/*` routes: config versions, activate, deprecate (creating one is
+`engine_routes`)."""
 
 from tradai.api.routers import configs
 from tradai.lambda_runtime import http_handler

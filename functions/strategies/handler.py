@@ -1,4 +1,5 @@
-"""Lambda for `/api/v1/strategies` routes: list, register, detail, metrics, status, A/B tests."""
+"""Lambda for `/api/v1/strategies` routes: list, detail, metrics, status, A/B tests (registering is
+`engine_routes`)."""
 
 from tradai.api.routers import ab_tests, strategies
 from tradai.lambda_runtime import http_handler

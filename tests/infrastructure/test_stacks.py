@@ -256,7 +256,7 @@ def test_given_functions_when_synthesized_then_zips_run_python312_arm64_snapstar
         assert environment["TRADAI_ENVIRONMENT"] == "dev"
         assert environment["TRADAI_CORS_ORIGINS"] == "*"
         assert {"TRADAI_TABLE_NAME", "TRADAI_ARTIFACTS_BUCKET", "TRADAI_AWS_REGION"} <= set(environment)
-    assert images == {"backtests", "data", "strategies", "configs", "instances", "catalog", "models"}
+    assert images == {"engine_routes", "data", "instances", "models"}
     assert {a["Properties"]["Name"] for a in aliases.values()} == {LAMBDA_ALIAS}
     assert len(aliases) == len(functions)
 
@@ -305,7 +305,6 @@ def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_
         "dynamodb:ConditionCheckItem",
         "dynamodb:Query",
         "s3:GetObject",
-        "s3:ListBucket",
         "states:StartExecution",
         "states:StopExecution",
         "xray:PutTraceSegments",
@@ -313,14 +312,23 @@ def test_given_backtests_function_when_synthesized_then_its_role_has_item_query_
     }
 
 
-def test_given_backtests_role_when_synthesized_then_queries_name_each_index_and_reads_results_and_bars(
-    dev: Synthesized,
+@pytest.mark.parametrize(
+    ("role", "buckets"),
+    [
+        # Results are read from the artifacts bucket; the job routes never touch the bars.
+        ("BacktestsRole", ["artifacts"]),
+        # A submission checks the stored bars; the engine routes read no results.
+        ("EngineRoutesRole", ["market-data"]),
+    ],
+)
+def test_given_backtest_roles_when_synthesized_then_queries_name_each_index_and_objects_only_their_bucket(
+    dev: Synthesized, role: str, buckets: list[str]
 ) -> None:
     # Given
     (policy,) = [
         p
         for p in dev.resources("compute", "AWS::IAM::Policy").values()
-        if p["Properties"]["Roles"][0]["Ref"].startswith("BacktestsRole")
+        if p["Properties"]["Roles"][0]["Ref"].startswith(role)
     ]
 
     # When
@@ -330,20 +338,14 @@ def test_given_backtests_role_when_synthesized_then_queries_name_each_index_and_
         for action in _actions(statement):
             by_action.setdefault(action, []).extend(resources if isinstance(resources, list) else [resources])
 
-    # Then: one resource per index (never index/*); objects of the artifacts bucket (results) and
-    # the market-data bucket (a submission checks the stored bars), nothing else
-    query_resources = by_action["dynamodb:Query"]
-    assert len(query_resources) == len(table_design.INDEXES)
-    for resource, index in zip(query_resources, table_design.INDEXES, strict=True):
-        assert resource["Fn::Join"][1][-1] == f"/index/{index}"
+    # Then: one resource per index (never index/*); objects of its bucket, nothing else
+    index_suffixes = [r["Fn::Join"][1][-1] for r in by_action["dynamodb:Query"] if "Fn::Join" in r]
+    assert index_suffixes == [f"/index/{index}" for index in table_design.INDEXES]
     object_arns = sorted(
         "".join(p if isinstance(p, str) else "<token>" for p in arn["Fn::Join"][1])
         for arn in by_action["s3:GetObject"]
     )
-    assert object_arns == [
-        "arn:<token>:s3:::tradai-dev-artifacts-<token>/*",
-        "arn:<token>:s3:::tradai-dev-market-data-<token>/*",
-    ]
+    assert object_arns == [f"arn:<token>:s3:::tradai-dev-{bucket}-<token>/*" for bucket in buckets]
 
 
 def test_given_every_template_when_synthesized_then_no_iam_policy_grants_a_wildcard_action(

@@ -1,4 +1,4 @@
-"""The catalog Lambda, in-process with its sample events, on moto."""
+"""The catalog Lambda (and engine_routes for a strategy's detail), in-process with sample events, on moto."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from tests.events import FakeLambdaContext, load_event, load_handler
 from tests.integration.conftest import create_resources
 
 
-def invoke(event: str) -> tuple[int, dict[str, Any]]:
-    response = load_handler("catalog").lambda_handler(load_event(event), FakeLambdaContext())
+def invoke(event: str, function: str = "catalog") -> tuple[int, dict[str, Any]]:
+    response = load_handler(function).lambda_handler(load_event(event), FakeLambdaContext())
     return int(response["statusCode"]), json.loads(response["body"])
 
 
@@ -25,7 +25,7 @@ def test_given_empty_catalog_when_listed_then_seed_shapes(aws_env: None) -> None
 
 def test_given_built_in_strategy_when_read_then_200_even_with_an_empty_list(aws_env: None) -> None:
     create_resources()
-    status, body = invoke("catalog/get_strategy")
+    status, body = invoke("engine_routes/get_catalog_strategy", function="engine_routes")
     assert status == 200
     assert (body["name"], body["versions"]) == ("PascalStrategy", [])
 

@@ -24,7 +24,7 @@ from tests.integration.conftest import REGION, create_resources
 from tests.integration.test_sfn_executor import create_state_machine, executions
 from tests.unit.jobs.test_submit_backtest import BODY
 from tradai.api.app import create_app
-from tradai.api.routers import backtests
+from tradai.api.routers import backtest_submission, backtests
 from tradai.bootstrap import START_EXECUTION_ATTEMPTS, build_container
 from tradai.domain.jobs import JobStatus
 from tradai.services.job_repository import JobRepository
@@ -83,7 +83,11 @@ def client(failures: InjectedFailures, monkeypatch: pytest.MonkeyPatch) -> Itera
     get_settings.cache_clear()
     container = build_container(get_settings())
     container.market_data = FakeMarketData.walking()
-    app = create_app(routers=[backtests.router], settings=container.settings, container=container)
+    app = create_app(
+        routers=[backtest_submission.router, backtests.router],
+        settings=container.settings,
+        container=container,
+    )
     with TestClient(app) as test_client:
         yield test_client
 

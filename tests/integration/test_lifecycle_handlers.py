@@ -1,4 +1,5 @@
-"""The strategies and configs Lambdas, invoked in-process with their sample events, on moto."""
+"""The strategies and configs Lambdas (and engine_routes, which registers and creates), in-process with
+their sample events, on moto."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_given_version_registered_when_listed_then_it_is_there(aws_env: None) ->
     create_resources()
 
     # When
-    created, registered = invoke("strategies", "strategies/register_strategy")
+    created, registered = invoke("engine_routes", "engine_routes/register_strategy")
     status, listed = invoke("strategies", "strategies/list_strategies")
 
     # Then
@@ -63,7 +64,7 @@ def test_given_config_created_when_listed_then_it_is_there(aws_env: None) -> Non
     create_resources()
 
     # When
-    created, config = invoke("configs", "configs/create_config")
+    created, config = invoke("engine_routes", "engine_routes/create_config")
     status, listed = invoke("configs", "configs/list_configs")
 
     # Then

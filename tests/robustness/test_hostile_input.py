@@ -120,6 +120,11 @@ BACKTESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/v1/backtests/11111111-2222-4333-8444-555555555555/equity?max_points=-5", {}),
     ("GET", "/api/v1/backtests/11111111-2222-4333-8444-555555555555/report-data?trades_offset=-1", {}),
     ("GET", "/api/v1/backtests/11111111-2222-4333-8444-555555555555/charts/..%2F..%2Fsecret.svg", {}),
+    ("POST", "/api/v1/backtests/not-a-uuid/cancel", {}),
+    ("GET", "/api/v1/backtests?limit=1&limit=100", {}),
+    ("GET", "/api/v1/backtests?status=FAILED&status=COMPLETED", {}),
+]
+BACKTEST_SUBMISSION: list[tuple[str, str, dict[str, Any]]] = [
     (
         "POST",
         "/api/v1/backtests",
@@ -144,9 +149,6 @@ BACKTESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/v1/backtests", {"json": body(exchange="../../etc")}),
     ("POST", "/api/v1/backtests", {"json": body(mode="sweep", parameter_space={"fast": list(range(200))})}),
     ("POST", "/api/v1/backtests", {"json": body(), "headers": {"Idempotency-Key": LONG}}),
-    ("POST", "/api/v1/backtests/not-a-uuid/cancel", {}),
-    ("GET", "/api/v1/backtests?limit=1&limit=100", {}),
-    ("GET", "/api/v1/backtests?status=FAILED&status=COMPLETED", {}),
     ("POST", "/api/v1/backtests", {"content": b"x" * (1024 * 1024 + 1), "headers": JSON}),
 ]
 BACKTEST_RESULTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -242,6 +244,8 @@ STRATEGIES: list[tuple[str, str, dict[str, Any]]] = [
     *[("GET", f"/api/v1/strategies?exchange={value}", {}) for value in INJECTIONS],
     ("GET", f"/api/v1/strategies/{LONG}", {}),
     ("GET", f"/api/v1/strategies/{DEMO}/metrics?version=../../etc", {}),
+]
+STRATEGY_REGISTRATION: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/v1/strategies", {"json": {"name": "../../etc", "version": "1.0.0"}}),
     ("POST", "/api/v1/strategies", {"json": {"name": LONG, "version": "1.0.0"}}),
     ("POST", "/api/v1/strategies", {"json": {"name": "💥", "version": "1.0.0"}}),
@@ -253,6 +257,13 @@ STRATEGIES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/v1/strategies", {"json": {"name": "Fine", "version": "1", "strategy_class": "os.system"}}),
 ]
 CONFIGS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", f"/api/v1/configs/{LONG}", {}),
+    ("GET", "/api/v1/configs/%F0%9F%92%A5", {}),
+    ("GET", f"/api/v1/configs/{DEMO}/{LONG}", {}),
+    ("POST", f"/api/v1/configs/{DEMO}/..%2F..%2Fetc/activate", {}),
+    ("POST", f"/api/v1/configs/{DEMO}/%27%20OR%201%3D1%20--/deprecate", {}),
+]
+CONFIG_CREATION: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/v1/configs", {"json": {"strategy_name": "../../etc", "config_data": {}}}),
     ("POST", "/api/v1/configs", {"json": {"strategy_name": DEMO, "config_data": {LONG: 1}}}),
     ("POST", "/api/v1/configs", {"json": {"strategy_name": DEMO, "config_data": {}, "description": LONG}}),
@@ -263,11 +274,6 @@ CONFIGS: list[tuple[str, str, dict[str, Any]]] = [
         "/api/v1/configs",
         {"content": b'{"strategy_name": "' + b"x" * (1024 * 1024) + b'"}', "headers": JSON},
     ),
-    ("GET", f"/api/v1/configs/{LONG}", {}),
-    ("GET", "/api/v1/configs/%F0%9F%92%A5", {}),
-    ("GET", f"/api/v1/configs/{DEMO}/{LONG}", {}),
-    ("POST", f"/api/v1/configs/{DEMO}/..%2F..%2Fetc/activate", {}),
-    ("POST", f"/api/v1/configs/{DEMO}/%27%20OR%201%3D1%20--/deprecate", {}),
 ]
 TRADING: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/v1/trading/orders?limit=-1", {}),
@@ -359,27 +365,33 @@ CATALOG: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", f"/api/v1/catalog/strategies?search={INJECTIONS[0]}&search=x", {}),
     ("GET", "/api/v1/catalog/leaderboard?offset=-1", {}),
     ("GET", "/api/v1/catalog/leaderboard?limit=1e999", {}),
-    ("GET", f"/api/v1/catalog/strategies/{LONG}", {}),
     ("GET", f"/api/v1/catalog/strategies/{DEMO}/compare?version_a=../../etc&version_b=2.0.0", {}),
     ("GET", f"/api/v1/catalog/strategies/{DEMO}/compare?version_a={LONG}&version_b=2.0.0", {}),
     ("GET", f"/api/v1/catalog/strategies/{DEMO}/compare?version_a=2.0.0", {}),
     ("GET", "/api/v1/catalog/strategies/%F0%9F%92%A5/performance", {}),
 ]
+CATALOG_DETAIL: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", f"/api/v1/catalog/strategies/{LONG}", {}),
+]
 HOSTILE_REQUESTS = {
     "backtests": BACKTESTS,
+    "backtest_submission": BACKTEST_SUBMISSION,
     "backtest_results": BACKTEST_RESULTS,
     "ws": WS_TICKETS,
     "data": DATA,
     "instances": INSTANCES,
     "strategy_ledger": STRATEGY_LEDGER,
     "strategies": STRATEGIES,
+    "strategy_registration": STRATEGY_REGISTRATION,
     "configs": CONFIGS,
+    "config_creation": CONFIG_CREATION,
     "trading": TRADING,
     "budget": BUDGET,
     "promotions": PROMOTIONS,
     "models": MODELS,
     "ab_tests": AB_TESTS,
     "catalog": CATALOG,
+    "catalog_detail": CATALOG_DETAIL,
 }
 CASES = [
     pytest.param(method, url, kwargs, id=f"{family}-{index}")

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from tests.fakes import FakeExchange, FakeMarketData, ListSink, local_container, random_walk_bars
 from tests.unit.jobs.conftest import RecordingExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import backtests, data
+from tradai.api.routers import backtest_submission, backtests, data
 from tradai.bootstrap import Container
 from tradai.domain.clock import utc_now
 from tradai.domain.jobs import JobKind, JobStatus
@@ -173,7 +173,9 @@ def test_given_running_sync_when_cancelled_then_stops_and_keeps_fetched_bars(con
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     app = create_app(
-        routers=[data.router, backtests.router], settings=container.settings, container=container
+        routers=[data.router, backtest_submission.router, backtests.router],
+        settings=container.settings,
+        container=container,
     )
     with TestClient(app) as test_client:
         yield test_client

@@ -13,7 +13,7 @@ from tests.integration.jobs.test_backtest_runner import container as container
 from tests.integration.jobs.test_backtest_runner import run_mode
 from tests.unit.jobs.conftest import new_job
 from tradai.api.app import create_app
-from tradai.api.routers import backtest_results, backtests
+from tradai.api.routers import backtest_results, backtest_submission, backtests
 from tradai.bootstrap import Container
 from tradai.domain.clock import utc_now
 from tradai.domain.jobs import JobStatus
@@ -24,7 +24,9 @@ from tradai.services.job_worker import JobReporter
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     app = create_app(
-        routers=[backtests.router, backtest_results.router], settings=container.settings, container=container
+        routers=[backtest_submission.router, backtests.router, backtest_results.router],
+        settings=container.settings,
+        container=container,
     )
     with TestClient(app) as test_client:
         yield test_client

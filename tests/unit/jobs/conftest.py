@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.fakes import local_container
 from tradai.adapters.local_job_bus import LocalJobBus
 from tradai.api.app import create_app
-from tradai.api.routers import backtests, ws
+from tradai.api.routers import backtest_submission, backtests, ws
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.services.job_repository import JobRepository
@@ -47,7 +47,11 @@ def repository(container: Container) -> JobRepository:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
-    app = create_app(routers=[backtests.router, ws.router], settings=container.settings, container=container)
+    app = create_app(
+        routers=[backtest_submission.router, backtests.router, ws.router],
+        settings=container.settings,
+        container=container,
+    )
     with TestClient(app) as test_client:
         yield test_client
 

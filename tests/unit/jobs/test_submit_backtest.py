@@ -14,7 +14,7 @@ from tests.fakes import local_container, random_walk_bars
 from tests.unit.jobs.conftest import RecordingExecutor
 from tradai.adapters.dev_keys import DevTokenKeys
 from tradai.api.app import create_app
-from tradai.api.routers import backtests
+from tradai.api.routers import backtest_submission, backtests
 from tradai.bootstrap import Container, build_authenticator
 from tradai.services.job_repository import JobRepository
 from tradai.settings import Settings
@@ -179,7 +179,11 @@ def _secured_client(tmp_path: Path, **settings: Any) -> TestClient:
         authenticator=build_authenticator(app_settings),
         clock=lambda: at,  # every request in one window however slow the machine is
     )
-    return TestClient(create_app(routers=[backtests.router], settings=app_settings, container=container))
+    return TestClient(
+        create_app(
+            routers=[backtest_submission.router, backtests.router], settings=app_settings, container=container
+        )
+    )
 
 
 def _as(tmp_path: Path, subject: str) -> dict[str, str]:

@@ -15,7 +15,17 @@ from tests.fakes import local_container
 from tests.fakes_registry import FakeModelRegistry
 from tests.unit.jobs.conftest import RecordingExecutor
 from tradai.api.app import create_app
-from tradai.api.routers import ab_tests, catalog, configs, models, promotions, strategies
+from tradai.api.routers import (
+    ab_tests,
+    catalog,
+    catalog_detail,
+    config_creation,
+    configs,
+    models,
+    promotions,
+    strategies,
+    strategy_registration,
+)
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob, JobStatus
 from tradai.services.job_repository import JobRepository
@@ -24,12 +34,15 @@ from tradai.services.strategy_repository import StrategyRepository
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LIFECYCLE_ROUTERS = [
     strategies.router,
+    strategy_registration.router,
     configs.router,
+    config_creation.router,
     promotions.router,
     models.router,
     models.mlflow_router,
     ab_tests.router,
     catalog.router,
+    catalog_detail.router,
 ]
 
 

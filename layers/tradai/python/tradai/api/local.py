@@ -13,9 +13,12 @@ from tradai.api.app import create_app
 from tradai.api.routers import (
     ab_tests,
     backtest_results,
+    backtest_submission,
     backtests,
     budget,
     catalog,
+    catalog_detail,
+    config_creation,
     configs,
     data,
     health,
@@ -24,6 +27,7 @@ from tradai.api.routers import (
     promotions,
     strategies,
     strategy_ledger,
+    strategy_registration,
     trading,
     ws,
 )
@@ -37,13 +41,16 @@ log = logging.getLogger(__name__)
 ROUTERS = [
     health.router,
     backtests.router,
+    backtest_submission.router,
     backtest_results.router,
     ws.router,
     data.router,
     instances.router,
     strategy_ledger.router,  # before strategies: its fixed /strategies/pnl must win over {config_name}
     strategies.router,
+    strategy_registration.router,
     configs.router,
+    config_creation.router,
     trading.router,
     budget.router,
     promotions.router,
@@ -51,6 +58,7 @@ ROUTERS = [
     models.mlflow_router,
     ab_tests.router,
     catalog.router,
+    catalog_detail.router,
 ]
 JOB_RUNNER = "tradai.services.job_runners:run"
 """Runs every kind of job: backtests, and market-data syncs too large to answer inline."""

@@ -1,5 +1,5 @@
-"""The strategy catalog: `/api/v1/catalog` (seeds 000, 001): ranked list, detail, compare,
-leaderboard, performance. The score is documented in docs/strategies.md."""
+"""The strategy catalog: `/api/v1/catalog` (seeds 000, 001): ranked list, compare, leaderboard,
+performance; a strategy's detail is `catalog_detail`. The score is documented in docs/strategies.md."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from tradai.api.schemas.catalog import (
     BacktestPointPublic,
     CatalogEntry,
     CatalogList,
-    CatalogStrategy,
     ComparisonPublic,
     Leaderboard,
     LeaderboardEntry,
@@ -24,7 +23,6 @@ from tradai.api.schemas.catalog import (
 )
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.strategies import VERSION_PATTERN, MetricsPublic
-from tradai.domain.errors import Unavailable
 from tradai.services import catalog, strategies
 from tradai.services.strategies import StrategyFilters
 
@@ -75,19 +73,6 @@ def get_leaderboard(
         for entry in board[offset : offset + limit]
     ]
     return Leaderboard(entries=entries, total=len(board), limit=limit, offset=offset)
-
-
-@router.get(
-    "/strategies/{name}",
-    response_model=CatalogStrategy,
-    summary="A strategy: its engine class and registered versions with scores",
-    responses=NOT_FOUND,
-)
-def get_catalog_strategy(container: ContainerDep, _: Viewer, name: StrategyName) -> CatalogStrategy:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
-    detail = catalog.catalog_detail(store=container.store, catalog=container.strategies, name=name)
-    return CatalogStrategy.of(detail)
 
 
 @router.get(

@@ -1,18 +1,18 @@
-"""Config versions: `/api/v1/configs` (seed 000). `GET /api/v1/configs` is a 405 by design."""
+"""Config versions: `/api/v1/configs` (seed 000): list, read, activate, deprecate; creating one is
+`config_creation`. `GET /api/v1/configs` is a 405 by design."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.schemas.common import error_doc
-from tradai.api.schemas.configs import ConfigCreate, ConfigList, ConfigPublic
+from tradai.api.schemas.configs import ConfigList, ConfigPublic
 from tradai.api.schemas.strategies import NAME_PATTERN
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import Unavailable
 from tradai.services import configs
 from tradai.services.config_repository import ConfigRepository
 
@@ -22,29 +22,6 @@ StrategyName = Annotated[str, Path(pattern=NAME_PATTERN, description="The strate
 ConfigId = Annotated[str, Path(max_length=64, description="A config version id")]
 NOT_FOUND = error_doc(404, "No such config")
 CONFLICT = error_doc(409, "Deprecated, or changed concurrently")
-
-
-@router.post(
-    "",
-    response_model=ConfigPublic,
-    status_code=status.HTTP_201_CREATED,
-    summary="Create a config version, checked against the strategy's parameters",
-    responses=NOT_FOUND | error_doc(409, "The name is taken"),
-)
-def create_config(container: ContainerDep, principal: Trader, body: ConfigCreate) -> ConfigPublic:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
-    config = configs.create_config(
-        store=container.store,
-        catalog=container.strategies,
-        strategy_name=body.strategy_name,
-        config_data=dict(body.config_data),
-        description=body.description,
-        name=body.name,
-        owner=principal.subject,
-        now=utc_now(),
-    )
-    return ConfigPublic.of(config)
 
 
 @router.get("/{strategy_name}", response_model=ConfigList, summary="A strategy's config versions")

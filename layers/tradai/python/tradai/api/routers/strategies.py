@@ -1,12 +1,15 @@
-"""Strategies: `/api/v1/strategies` list, register, detail, metrics and status (seeds 000, 001)."""
+"""Strategies: `/api/v1/strategies` list, detail, metrics and status (seeds 000, 001).
+
+Registering a version is `strategy_registration` (it loads the engine).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query
 
-from tradai.api.auth import Trader, Viewer
+from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
@@ -18,15 +21,12 @@ from tradai.api.schemas.strategies import (
     StrategyDetailPublic,
     StrategyList,
     StrategyMetricsPublic,
-    StrategyRegister,
     StrategyStatusPublic,
     StrategySummary,
 )
-from tradai.domain.clock import utc_now
-from tradai.domain.errors import Unavailable
 from tradai.domain.strategy_versions import Stage
 from tradai.services import strategies
-from tradai.services.strategies import NewVersion, StrategyFilters
+from tradai.services.strategies import StrategyFilters
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
@@ -72,25 +72,6 @@ def list_strategies(
         limit=limit,
         offset=offset,
     )
-
-
-@router.post(
-    "",
-    response_model=StrategyDetailPublic,
-    status_code=status.HTTP_201_CREATED,
-    summary="Register a strategy version",
-    responses=error_doc(409, "The version exists"),
-)
-def register_strategy(container: ContainerDep, _: Trader, body: StrategyRegister) -> StrategyDetailPublic:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
-    version = strategies.register_version(
-        store=container.store,
-        catalog=container.strategies,
-        request=NewVersion(**body.model_dump()),
-        now=utc_now(),
-    )
-    return StrategyDetailPublic.of_detail(strategies.version_detail(container.store, version))
 
 
 @router.get(

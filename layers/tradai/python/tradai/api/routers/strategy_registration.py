@@ -1,0 +1,40 @@
+"""Register a strategy version: `POST /api/v1/strategies` (seeds 000, 001).
+
+A router of its own because registering describes the strategy through the engine's catalog
+(numpy, pandas, numba): in AWS it runs from the worker image (`functions/engine_routes`), while the
+strategies' reads stay on the light Lambda with SnapStart.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from tradai.api.auth import Trader
+from tradai.api.deps import ContainerDep
+from tradai.api.schemas.common import error_doc
+from tradai.api.schemas.strategies import StrategyDetailPublic, StrategyRegister
+from tradai.domain.clock import utc_now
+from tradai.domain.errors import Unavailable
+from tradai.services import strategies
+from tradai.services.strategies import NewVersion
+
+router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
+
+
+@router.post(
+    "",
+    response_model=StrategyDetailPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a strategy version",
+    responses=error_doc(409, "The version exists"),
+)
+def register_strategy(container: ContainerDep, _: Trader, body: StrategyRegister) -> StrategyDetailPublic:
+    if container.strategies is None:
+        raise Unavailable("strategies are not available in this runtime")
+    version = strategies.register_version(
+        store=container.store,
+        catalog=container.strategies,
+        request=NewVersion(**body.model_dump()),
+        now=utc_now(),
+    )
+    return StrategyDetailPublic.of_detail(strategies.version_detail(container.store, version))
