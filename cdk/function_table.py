@@ -91,8 +91,9 @@ FUNCTIONS: dict[str, FunctionEntry] = {
     ),
     "engine_routes": FunctionEntry(
         description="Routes that load the engine: backtest submit, register, create a config, catalog detail",
-        # Bars: a submission is refused unless the stored bars cover its symbols and dates.
-        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.BACKTEST_EXECUTIONS, _A.MARKET_DATA_READ},
+        # A submission starts the job's execution (cancelling, which stops it, is the backtests
+        # function's) and is refused unless the stored bars cover its symbols and dates.
+        access=_JOB_ITEMS | {_A.QUERY_INDEXES, _A.QUERY_TABLE, _A.BACKTEST_START, _A.MARKET_DATA_READ},
         routes=(
             f"POST {API_PREFIX}/backtests",
             f"POST {API_PREFIX}/strategies",

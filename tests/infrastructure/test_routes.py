@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,39 +82,88 @@ def test_given_function_folders_when_compared_with_the_table_then_each_is_listed
         assert FUNCTIONS[name].routes == (), name
 
 
-def test_given_each_http_handler_when_its_routers_routes_are_matched_then_api_gateway_sends_them_to_it(
-    dev: Synthesized,
-) -> None:
-    # Given: the route keys actually deployed, and which function each integrates with
-    routes = dev.resources("edge", "AWS::ApiGatewayV2::Route").values()
-    integrations = dev.resources("edge", "AWS::ApiGatewayV2::Integration")
+def _route_targets(synth: Synthesized) -> dict[str, str]:
+    """Deployed HTTP route key -> its integration's URI as JSON (names the function's alias)."""
+    integrations = synth.resources("edge", "AWS::ApiGatewayV2::Integration")
     target_of: dict[str, str] = {}
-    for route in routes:
+    for route in synth.resources("edge", "AWS::ApiGatewayV2::Route").values():
         properties = route["Properties"]
-        if "Target" in properties:
+        if "Target" in properties and " " in properties["RouteKey"]:  # not $connect/$disconnect
             integration_id = properties["Target"]["Fn::Join"][1][1]["Ref"]
             target_of[properties["RouteKey"]] = json.dumps(
                 integrations[integration_id]["Properties"]["IntegrationUri"]
             )
-    deployed = [key for key in target_of if " " in key]  # HTTP routes, not $connect/$disconnect
+    return target_of
+
+
+def _served_routes(name: str) -> list[tuple[set[str], str]]:
+    """(methods, path) of every HTTP route of the routers `functions/<name>` serves."""
+    served = []
+    for module in _handler_routers(FUNCTIONS_DIR / name / "handler.py") or []:
+        router = importlib.import_module(f"tradai.api.routers.{module}").router
+        served += [(set(r.methods), r.path) for r in router.routes if getattr(r, "methods", None)]
+    return served
+
+
+def test_given_each_http_handler_when_its_routers_routes_are_matched_then_api_gateway_sends_them_to_it(
+    dev: Synthesized,
+) -> None:
+    # Given: the route keys actually deployed, and which function each integrates with
+    target_of = _route_targets(dev)
+    deployed = list(target_of)
 
     # When: every method and path of every router each HTTP handler serves
     misrouted = []
     for name in deployed_functions(websocket=False) + deployed_functions(websocket=True):
-        modules = _handler_routers(FUNCTIONS_DIR / name / "handler.py")
-        for module in modules or []:
-            router = importlib.import_module(f"tradai.api.routers.{module}").router
-            # HTTP routes only: the local server's WebSocket route is the WebSocket API in AWS.
-            for api_route in [r for r in router.routes if getattr(r, "methods", None)]:
-                path = api_route.path.replace("{", "x-").replace("}", "")
-                for method in sorted(api_route.methods - {"HEAD", "OPTIONS"}):
-                    key = _match(deployed, method, path)
-                    camel = "".join(part.title() for part in name.split("_"))
-                    if key is None or f"{camel}Alias" not in target_of[key]:
-                        misrouted.append(f"{method} {api_route.path} ({name}) -> {key}")
+        # HTTP routes only: the local server's WebSocket route is the WebSocket API in AWS.
+        for methods, route_path in _served_routes(name):
+            path = route_path.replace("{", "x-").replace("}", "")
+            for method in sorted(methods - {"HEAD", "OPTIONS"}):
+                key = _match(deployed, method, path)
+                camel = "".join(part.title() for part in name.split("_"))
+                if key is None or f"{camel}Alias" not in target_of[key]:
+                    misrouted.append(f"{method} {route_path} ({name}) -> {key}")
 
     # Then
     assert misrouted == []
+
+
+def test_given_each_deployed_route_when_its_function_is_read_then_it_serves_what_any_function_serves_there(
+    dev: Synthesized,
+) -> None:
+    # Given: which function each deployed route key reaches
+    target_of = _route_targets(dev)
+    functions = deployed_functions(websocket=False) + deployed_functions(websocket=True)
+    camel = {name: "".join(part.title() for part in name.split("_")) + "Alias" for name in functions}
+
+    # When: a key reaching a function with no route under its path, where another function has one,
+    # answers there 404 instead of that function's answer or 405 (a light group given ANY /configs)
+    served = {name: _served_routes(name) for name in functions}
+    empty = []
+    for key, target in target_of.items():
+        owners = [name for name in functions if camel[name] in target]
+        if not owners:
+            continue  # ANY /mlflow/{proxy+}: the VPC link to MLflow, not a function
+        (owner,) = owners
+        method, path = key.split(" ", 1)
+        parts = path.strip("/").split("/")
+        greedy = parts[-1].endswith("+}")
+        fixed = parts[:-1] if greedy else parts
+
+        def fits(route_path: str, fixed: list[str] = fixed, greedy: bool = greedy) -> bool:
+            segments = route_path.strip("/").split("/")
+            deep_enough = len(segments) > len(fixed) if greedy else len(segments) == len(fixed)
+            pairs = zip(fixed, segments, strict=False)
+            return deep_enough and all(p.startswith("{") or s.startswith("{") or p == s for p, s in pairs)
+
+        def serves(name: str, method: str = method, fits: Callable[[str], bool] = fits) -> bool:
+            return any(fits(p) and (method == "ANY" or method in methods) for methods, p in served[name])
+
+        if not serves(owner) and any(serves(name) for name in functions):
+            empty.append(f"{key} -> {owner}")
+
+    # Then
+    assert empty == []
 
 
 def test_given_mlflow_route_when_synthesized_then_it_keeps_the_prefix_and_reaches_the_alb_by_vpc_link(
