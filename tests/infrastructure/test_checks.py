@@ -76,9 +76,13 @@ def test_given_prod_when_synthesized_then_mfa_and_database_safety_are_not_acknow
     assert rules.isdisjoint({"AwsSolutions-COG2", "AwsSolutions-RDS3", "AwsSolutions-RDS10"})
 
 
-def test_given_every_synthesized_template_when_linted_then_cfn_lint_finds_no_error(dev: Synthesized) -> None:
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_given_every_synthesized_template_when_linted_then_cfn_lint_finds_no_error(
+    synthesize: Callable[[str], Synthesized], environment: str
+) -> None:
     # When
-    matches = [match for path in dev.template_paths.values() for match in lint_file(path)]
+    templates = synthesize(environment).template_paths.values()
+    matches = [match for path in templates for match in lint_file(path)]
 
     # Then: warnings (hard-coded AZs, redundant DependsOn from CDK) are allowed, errors are not
     errors = [
