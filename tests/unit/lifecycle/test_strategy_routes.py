@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
@@ -215,3 +216,30 @@ def test_given_sibling_pnl_route_mounted_after_when_requested_then_not_shadowed(
     # Then
     assert response.status_code == 200
     assert response.json() == {"pnl": 0}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "POST",
+            "/api/v1/strategies",
+            {"name": "TrendFollower", "version": "1.0.0", "pairs": ["BTC/USDT:USDT"]},
+        ),
+        ("POST", "/api/v1/configs", {"strategy_name": "sma_cross", "config_data": {}}),
+        ("POST", "/api/v1/strategies/sma_cross/stage", {"version": "1.0.0"}),
+        ("GET", "/api/v1/catalog/strategies/sma_cross", None),
+    ],
+)
+def test_given_runtime_without_strategies_when_route_needs_them_then_503_in_error_shape(
+    client: TestClient, container: Container, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    # Given a container built without the engine's catalog
+    container.strategies = None
+
+    # When
+    response = client.request(method, path, json=body)
+
+    # Then
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tradai.domain.clock import Clock, utc_now
+from tradai.domain.errors import Unavailable
 from tradai.ports import (
     BlobStore,
     ConnectionSender,
@@ -67,6 +68,12 @@ class Container:
     def probes(self) -> dict[str, HealthProbe]:
         """What `GET /api/v1/health` checks, by dependency name."""
         return {"store": self.store, "blobs": self.blobs, **self.extra_probes}
+
+    def strategy_catalog(self) -> StrategyCatalog:
+        """The strategies, for the routes that need them; 503 in a runtime built without them."""
+        if self.strategies is None:
+            raise Unavailable("strategies are not available in this runtime")
+        return self.strategies
 
 
 def build_container(settings: Settings) -> Container:

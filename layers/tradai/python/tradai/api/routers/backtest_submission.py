@@ -17,7 +17,6 @@ from tradai.api.limits import rate_limited
 from tradai.api.schemas.backtests import BacktestCreated, BacktestSubmit
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import Unavailable
 from tradai.services.backtest_submission import submit_backtest
 from tradai.services.rate_limits import RateLimit
 
@@ -46,11 +45,9 @@ def submit(
         ),
     ] = None,
 ) -> BacktestCreated:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
     submission = submit_backtest(
         store=container.store,
-        catalog=container.strategies,
+        catalog=container.strategy_catalog(),
         bars=container.market_data,
         executor=container.executor,
         spec=BacktestSpec.model_validate(body.model_dump()),

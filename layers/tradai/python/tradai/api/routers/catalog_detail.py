@@ -14,7 +14,6 @@ from tradai.api.deps import ContainerDep
 from tradai.api.routers.catalog import NOT_FOUND
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.catalog import CatalogStrategy
-from tradai.domain.errors import Unavailable
 from tradai.services import catalog
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
@@ -27,7 +26,5 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
     responses=NOT_FOUND,
 )
 def get_catalog_strategy(container: ContainerDep, _: Viewer, name: StrategyName) -> CatalogStrategy:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
-    detail = catalog.catalog_detail(store=container.store, catalog=container.strategies, name=name)
+    detail = catalog.catalog_detail(store=container.store, catalog=container.strategy_catalog(), name=name)
     return CatalogStrategy.of(detail)

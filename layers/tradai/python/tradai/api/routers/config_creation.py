@@ -15,7 +15,6 @@ from tradai.api.routers.configs import NOT_FOUND
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.configs import ConfigCreate, ConfigPublic
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import Unavailable
 from tradai.services import configs
 
 router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
@@ -29,11 +28,9 @@ router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
     responses=NOT_FOUND | error_doc(409, "The name is taken"),
 )
 def create_config(container: ContainerDep, principal: Trader, body: ConfigCreate) -> ConfigPublic:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
     config = configs.create_config(
         store=container.store,
-        catalog=container.strategies,
+        catalog=container.strategy_catalog(),
         strategy_name=body.strategy_name,
         config_data=dict(body.config_data),
         description=body.description,

@@ -14,7 +14,6 @@ from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.models import PromoteRequest, PromoteResult, StageRequest, StageResult
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import Unavailable
 from tradai.services import promotion
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
@@ -29,12 +28,10 @@ REFUSALS = error_doc(404, "No such strategy or version") | error_doc(409, "Refus
     responses=REFUSALS,
 )
 def stage(container: ContainerDep, principal: Admin, name: StrategyName, body: StageRequest) -> StageResult:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
     staged = promotion.stage_version(
         store=container.store,
         registry=container.registry,
-        catalog=container.strategies,
+        catalog=container.strategy_catalog(),
         bars=container.market_data,
         executor=container.executor,
         name=name,

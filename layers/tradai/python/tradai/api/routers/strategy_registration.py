@@ -14,7 +14,6 @@ from tradai.api.deps import ContainerDep
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.strategies import StrategyDetailPublic, StrategyRegister
 from tradai.domain.clock import utc_now
-from tradai.domain.errors import Unavailable
 from tradai.services import strategies
 from tradai.services.strategies import NewVersion
 
@@ -29,11 +28,9 @@ router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
     responses=error_doc(409, "The version exists"),
 )
 def register_strategy(container: ContainerDep, _: Trader, body: StrategyRegister) -> StrategyDetailPublic:
-    if container.strategies is None:
-        raise Unavailable("strategies are not available in this runtime")
     version = strategies.register_version(
         store=container.store,
-        catalog=container.strategies,
+        catalog=container.strategy_catalog(),
         request=NewVersion(**body.model_dump()),
         now=utc_now(),
     )
