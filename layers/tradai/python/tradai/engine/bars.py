@@ -46,9 +46,9 @@ def validate_bars(frame: object, symbol: str = DEFAULT_SYMBOL) -> BarArrays:
         raise InvalidBars(f"{symbol}: OHLCV columns must be numeric ({error})") from None
     index = frame.index if frame.index.unit == "ns" else frame.index.as_unit("ns")
     time = np.ascontiguousarray(index.asi8)  # UTC for aware and naive-as-UTC alike
-    lanes = np.empty((len(OHLCV) + 1, 8), dtype=np.uint64)
-    # one pass hashes every column (for the fingerprint) and counts defects; locate the first if any
     open_, high, low, close, volume = columns
+    lanes = np.empty((len(OHLCV) + 1, LANES), dtype=np.uint64)
+    # one pass hashes every column (for the fingerprint) and counts defects; locate the first if any
     if _scan(time, open_, high, low, close, volume, lanes):
         raise InvalidBars(f"{symbol}: {PROBLEMS[_first_problem(time, open_, high, low, close)]}")
     return BarArrays(time, open_, high, low, close, volume, lanes=lanes)
@@ -71,18 +71,38 @@ def _scan(
     volume: FloatArray,
     lanes: npt.NDArray[np.uint64],
 ) -> int:  # pragma: no cover - compiled
-    """Write each column's `_lanes` hash into a row of `lanes` and return how many defects the bars
-    have (timestamps not increasing; prices not positive, NaN or +inf), reading each column once."""
-    bad = _hash_checked(time.view(np.uint64), time, _CHECK_INCREASING, lanes[0])
-    bad += _hash_checked(open_.view(np.uint64), open_, _CHECK_POSITIVE, lanes[1])
-    bad += _hash_checked(high.view(np.uint64), high, _CHECK_POSITIVE, lanes[2])
-    bad += _hash_checked(low.view(np.uint64), low, _CHECK_POSITIVE, lanes[3])
-    bad += _hash_checked(close.view(np.uint64), close, _CHECK_POSITIVE, lanes[4])
-    bad += _hash_checked(volume.view(np.uint64), volume, _CHECK_NOTHING, lanes[5])
+    """Write each column's `_hash` into its row of `lanes` (time, then OHLCV) and return how many
+    defects the bars have (timestamps not increasing; prices not positive, NaN or +inf).
+
+    One loop reads all six columns side by side: six memory streams in flight read the 48 MB of
+    1M bars about twice as fast as the columns one after another (~2.5 vs ~5.5 ms here).
+    """
+    t, o, h = time.view(np.uint64), open_.view(np.uint64), high.view(np.uint64)
+    lo, c, v = low.view(np.uint64), close.view(np.uint64), volume.view(np.uint64)
+    zero = np.uint64(0)
+    # bar 0 starts the sums (the loop compares each timestamp with the one before)
+    t_sum, t_mix = _fold(zero, zero, t[0], _KEY)
+    o_sum, o_mix = _fold(zero, zero, o[0], _KEY)
+    h_sum, h_mix = _fold(zero, zero, h[0], _KEY)
+    l_sum, l_mix = _fold(zero, zero, lo[0], _KEY)
+    c_sum, c_mix = _fold(zero, zero, c[0], _KEY)
+    v_sum, v_mix = _fold(zero, zero, v[0], _KEY)
+    bad = _not_positive(o[0]) + _not_positive(h[0]) + _not_positive(lo[0]) + _not_positive(c[0])
+    key = _KEY
+    for at in range(np.uint64(1), np.uint64(t.shape[0])):  # unsigned: no negative-index checks
+        key += _STEP
+        t_sum, t_mix = _fold(t_sum, t_mix, t[at], key)
+        o_sum, o_mix = _fold(o_sum, o_mix, o[at], key)
+        h_sum, h_mix = _fold(h_sum, h_mix, h[at], key)
+        l_sum, l_mix = _fold(l_sum, l_mix, lo[at], key)
+        c_sum, c_mix = _fold(c_sum, c_mix, c[at], key)
+        v_sum, v_mix = _fold(v_sum, v_mix, v[at], key)
+        bad += time[at] <= time[at - np.uint64(1)]
+        bad += _not_positive(o[at]) + _not_positive(h[at]) + _not_positive(lo[at]) + _not_positive(c[at])
+    lanes[0, 0], lanes[0, 1], lanes[1, 0], lanes[1, 1] = t_sum, t_mix, o_sum, o_mix
+    lanes[2, 0], lanes[2, 1], lanes[3, 0], lanes[3, 1] = h_sum, h_mix, l_sum, l_mix
+    lanes[4, 0], lanes[4, 1], lanes[5, 0], lanes[5, 1] = c_sum, c_mix, v_sum, v_mix
     return bad
-
-
-_CHECK_NOTHING, _CHECK_INCREASING, _CHECK_POSITIVE = 0, 1, 2
 
 
 @njit(cache=True, nogil=True)
@@ -122,8 +142,8 @@ def common_index(universe: Mapping[str, BarArrays]) -> npt.NDArray[np.int64]:
 def fingerprint(universe: Mapping[str, BarArrays]) -> str:
     """Return a fingerprint of symbols, timestamps and OHLCV values: equal bars, equal fingerprint.
 
-    The bulk is hashed by a numba 8-lane rotate-xor-multiply hash (SHA-256 over 48 MB would cost
-    more than the whole backtest); SHA-256 then binds the lanes to the symbols and lengths.
+    The bulk is hashed by `_hash` (SHA-256 over 48 MB would cost more than the whole backtest);
+    SHA-256 then binds its lanes to the symbols and lengths.
     """
     digest = hashlib.sha256()
     for symbol in sorted(universe):
@@ -136,90 +156,59 @@ def fingerprint(universe: Mapping[str, BarArrays]) -> str:
     return digest.hexdigest()
 
 
-_SEEDS = (
-    0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x2545F4914F6CDD1D,
-    0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3,
-)  # fmt: skip
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _step(lane: np.uint64, word: np.uint64) -> np.uint64:  # pragma: no cover - compiled
-    """Rotate a lane left by 31, xor in the word, multiply by an odd constant (a bijection)."""
-    mixed: np.uint64 = (((lane << np.uint64(31)) | (lane >> np.uint64(33))) ^ word) * np.uint64(
-        0x9E3779B97F4A7C15
-    )
-    return mixed
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _finish(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
-    """Return the splitmix64 finalizer of `z`."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    finished: np.uint64 = z ^ (z >> np.uint64(31))
-    return finished
-
-
-_BLOCK = 1024  # words hashed, then checked, while they are in L1 (a multiple of 8)
+LANES = 2  # hash words per column: the sum of the words, the sum of their keyed products
+_STEP = np.uint64(0x9E3779B97F4A7C15)  # word i's key: _KEY + i x _STEP
+_KEY = np.uint64(0x243F6A8885A308D3)
+_LOW = np.uint64(0xFFFFFFFF)
+_HALF = np.uint64(32)
 _POSITIVE_FINITE = np.uint64(0x7FEFFFFFFFFFFFFE)  # bits - 1 of the largest finite double
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _product(word: np.uint64, key: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """Return a word's term of the keyed sum: the product of the halves of word ^ key, as XXH3
+    mixes (a 32 x 32-bit multiply is one AVX2 instruction; 64 x 64 bits has none)."""
+    keyed = word ^ key
+    term: np.uint64 = (keyed & _LOW) * (keyed >> _HALF)
+    return term
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fold(
+    total: np.uint64, mixed: np.uint64, word: np.uint64, key: np.uint64
+) -> tuple[np.uint64, np.uint64]:  # pragma: no cover - compiled
+    """Add a word to a column's hash: to its plain sum, and its keyed product to the mixed sum."""
+    return total + word, mixed + _product(word, key)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _not_positive(bits: np.uint64) -> int:  # pragma: no cover - compiled
+    """Tell (0/1) whether a double's bits are not a positive finite number: bits minus 1, unsigned,
+    above those of the largest finite double (0, negatives, NaN and inf alike, in one compare)."""
+    return int((bits - np.uint64(1)) > _POSITIVE_FINITE)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def _hash_checked(
-    words: npt.NDArray[np.uint64], values: npt.NDArray[Any], check: int, out: npt.NDArray[np.uint64]
-) -> int:  # pragma: no cover - compiled
-    """Write eight 64-bit hashes of `words` into `out`, lane j taking every eighth word from j, and
-    return the defects `check` finds in `values` (the same memory) on the way.
+def _hash(words: npt.NDArray[np.uint64], out: npt.NDArray[np.uint64]) -> None:  # pragma: no cover
+    """Write the column hash of `words` into out[0:2]: their sum and the sum of their keyed products.
 
-    Each step (rotate, xor the word, multiply by an odd constant) is a bijection of the lane, so
-    changing any one word always changes its lane; eight independent lanes, held in registers,
-    keep the CPU busy. A splitmix64 finalizer then mixes every lane. The words are read once from
-    memory: each block is hashed, then checked while it is in L1 (the checks in their own loops,
-    branch-free, vectorize; mixed into the hash loop they don't).
+    Changing any one word changes the plain sum (mod 2^64), so no single change goes unseen; word
+    i's key is _KEY + i x _STEP, so the products depend on each word's position and mix its bits:
+    reorderings and changes that cancel in the sum show too. Integer sums are exact in any order,
+    so the loop runs in vector lanes and the hash is the same on every machine. (The key is
+    stepped, not multiplied out: LLVM would emulate a 64-bit vector multiply per word.)
     """
-    h0, h1, h2, h3 = np.uint64(_SEEDS[0]), np.uint64(_SEEDS[1]), np.uint64(_SEEDS[2]), np.uint64(_SEEDS[3])
-    h4, h5, h6, h7 = np.uint64(_SEEDS[4]), np.uint64(_SEEDS[5]), np.uint64(_SEEDS[6]), np.uint64(_SEEDS[7])
-    n = words.shape[0]
-    full = n - n % 8
-    bad = 0
-    for start in range(0, full, _BLOCK):
-        end = min(start + _BLOCK, full)
-        for k in range(start, end, 8):
-            at = np.uint64(k)  # an unsigned index: no wraparound check for negative ones
-            h0, h1 = _step(h0, words[at]), _step(h1, words[at + np.uint64(1)])
-            h2, h3 = _step(h2, words[at + np.uint64(2)]), _step(h3, words[at + np.uint64(3)])
-            h4, h5 = _step(h4, words[at + np.uint64(4)]), _step(h5, words[at + np.uint64(5)])
-            h6, h7 = _step(h6, words[at + np.uint64(6)]), _step(h7, words[at + np.uint64(7)])
-        bad += _defects(words, values, check, start, end)
-    out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = h0, h1, h2, h3, h4, h5, h6, h7
-    for i in range(full, n):
-        out[i - full] = _step(out[i - full], words[i])
-    for j in range(8):
-        out[j] = _finish(out[j])
-    return bad + _defects(words, values, check, full, n)
-
-
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _defects(
-    words: npt.NDArray[np.uint64], values: npt.NDArray[Any], check: int, start: int, end: int
-) -> int:  # pragma: no cover - compiled
-    """Return the defects `check` finds in values[start:end]: a timestamp not above the one before,
-    or a price that is not a positive finite number (its bits minus 1, unsigned, above those of the
-    largest finite double: 0, negatives, NaN and inf alike)."""
-    bad = 0
-    if check == _CHECK_INCREASING:
-        for i in range(np.uint64(max(start, 1)), np.uint64(end)):  # unsigned: no negative-index checks
-            bad += values[i] <= values[i - np.uint64(1)]
-    elif check == _CHECK_POSITIVE:
-        for i in range(np.uint64(start), np.uint64(end)):
-            bad += (words[i] - np.uint64(1)) > _POSITIVE_FINITE
-    return bad
+    total, mixed, key = np.uint64(0), np.uint64(0), _KEY
+    for at in range(np.uint64(words.shape[0])):  # unsigned: no negative-index checks
+        total, mixed = _fold(total, mixed, words[at], key)
+        key += _STEP
+    out[0], out[1] = total, mixed
 
 
 def _lanes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
-    """Return the eight lane hashes of a column (see `_hash_checked`)."""
-    out = np.empty(8, dtype=np.uint64)
-    _hash_checked(np.ascontiguousarray(values).view(np.uint64), values, _CHECK_NOTHING, out)
+    """Return the hash of a column (see `_hash`)."""
+    out = np.empty(LANES, dtype=np.uint64)
+    _hash(np.ascontiguousarray(values).view(np.uint64), out)
     return out
 
 

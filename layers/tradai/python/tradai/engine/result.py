@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-# 1.1: max_drawdown <= 0, 8-lane bar fingerprint; 1.2: returns of the equity floored at 0, vector sums
-ENGINE_VERSION = "1.2.0"
+# 1.1: max_drawdown <= 0, 8-lane bar fingerprint; 1.2: returns of the equity floored at 0, vector sums;
+# 1.3: bar fingerprint from two vectorized sums per column (docs/engine.md)
+ENGINE_VERSION = "1.3.0"
 
 
 @dataclass(frozen=True)
