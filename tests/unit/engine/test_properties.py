@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from tests.unit.engine.candles import bars_from_closes, scripted
 from tradai.engine import backtest, kernel
-from tradai.engine.metrics import S_DD_BARS, S_MAX_DD, S_MAX_DD_ABS, S_VAR95, S_VAR99, equity_stats
+from tradai.engine.metrics import (
+    S_DD_BARS,
+    S_MAX_DD,
+    S_MAX_DD_ABS,
+    S_VAR95,
+    S_VAR99,
+    equity_stats,
+    smallest,
+)
 from tradai.engine.run import build_market, signal_matrix
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,6 +190,34 @@ def test_given_returns_when_value_at_risk_then_equals_numpy_quantiles(n: int, se
     assert [-stats[S_VAR95], -stats[S_VAR99]] == pytest.approx(
         np.quantile(returns, [0.05, 0.01]), rel=1e-12, abs=1e-300
     )
+
+
+@SETTINGS
+@given(
+    st.integers(min_value=1, max_value=20_000),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.sampled_from(["spread", "ties", "clustered", "equal"]),
+)
+def test_given_values_when_ranks_selected_then_equal_sorted_values(n: int, seed: int, shape: str) -> None:
+    # Given: values spread out, with many ties and signed zeros, crowded into one radix digit
+    # (more keys than are sorted directly, so the selection narrows further), or all equal
+    rng = np.random.default_rng(seed)
+    values = {
+        "spread": rng.standard_t(3, n) * 0.01,
+        "ties": rng.choice([-1.0, -0.0, 0.0, 1e-300, 5e-324, 0.25], n),
+        "clustered": np.where(rng.random(n) < 0.9, 1.0 + rng.integers(0, 50, n) * 2e-16, -2.0),
+        "equal": np.full(n, -0.5),
+    }[shape]
+    ranks = np.unique(rng.integers(0, n, 6))
+    before = values.copy()
+
+    # When
+    found = smallest(values, ranks)
+
+    # Then: the values np.sort puts at those ranks (bit for bit but for the sign of a zero), and
+    # the input untouched
+    np.testing.assert_array_equal(found, np.sort(values)[ranks])
+    np.testing.assert_array_equal(values, before)
 
 
 @SETTINGS

@@ -102,10 +102,7 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
     while i < stop:
         if idle and n_sym == 1:
             # one symbol and flat: nothing happens before its next entry signal, the equity is the cash
-            j = _next_entry(enter_long, enter_short, i, stop)
-            for k in range(np.uint64(i), np.uint64(j)):
-                equity[k] = cash
-            i = j
+            i = _flat_until_entry(enter_long, enter_short, equity, cash, i, stop)
             if i == stop:
                 break
             if not fill_on_close and not np.isnan(open_[0, i]):
@@ -243,6 +240,7 @@ State = tuple[
 """equity, trades, positions, last closes, pending exits, pending entries, their signal bars, book."""
 
 B_CASH, B_TRADES, B_IN_MARKET, B_IDLE = 0, 1, 2, 3  # the book: scalar counters carried between stretches
+_BLOCK = np.uint64(32)  # bars the fast paths check at once (see _hold_long)
 
 
 def new_state(
@@ -286,29 +284,57 @@ def _hold_long(  # pragma: no cover - compiled
     last: FloatArray,
 ) -> tuple[int, int]:
     """Mark symbol 0's long to market from bar `i` up to its next exit signal, a bar without data,
-    the last bar (each left for the full loop) or `stop`; return (that bar, bars in market)."""
-    end = min(stop, close.shape[1] - 1)
+    the last bar (each left for the full loop) or `stop`; return (that bar, bars in market).
+
+    Bars go _BLOCK at a time in a loop without an early exit, which vectorizes: it writes the
+    block's equity and tells whether a bar in it ends the hold; only that block is walked bar by
+    bar. Values written past the end are rewritten when the run reaches their bars.
+    """
+    end = np.uint64(min(stop, close.shape[1] - 1))
     margin, units, entry, side = pos[0, P_MARGIN], pos[0, P_UNITS], pos[0, P_ENTRY], pos[0, P_SIDE]
-    start = i
     at = np.uint64(i)  # unsigned indices: numba checks signed ones for negative values on every access
     zero = np.uint64(0)
+    while at + _BLOCK <= end:
+        ends = False
+        for k in range(at, at + _BLOCK):
+            equity[k] = cash + (margin + units * (close[zero, k] - entry) * side)
+            ends |= exit_long[zero, k] | (open_[zero, k] != open_[zero, k])  # x != x: NaN
+        if ends:
+            break
+        at += _BLOCK
     while at < end and not exit_long[zero, at] and not np.isnan(open_[zero, at]):
         equity[at] = cash + (margin + units * (close[zero, at] - entry) * side)
         at += np.uint64(1)
-    i = int(np.int64(at))  # signed again (an unsigned one would make mixed arithmetic float)
-    if i > start:
-        last[0] = close[0, i - 1]
-    return i, in_market + (i - start)
+    reached = int(np.int64(at))  # signed again (an unsigned one would make mixed arithmetic float)
+    if reached > i:
+        last[0] = close[0, reached - 1]
+    return reached, in_market + (reached - i)
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _next_entry(
-    enter_long: npt.NDArray[np.bool_], enter_short: npt.NDArray[np.bool_], i: int, stop: int
+def _flat_until_entry(
+    enter_long: npt.NDArray[np.bool_],
+    enter_short: npt.NDArray[np.bool_],
+    equity: FloatArray,
+    cash: float,
+    i: int,
+    stop: int,
 ) -> int:  # pragma: no cover - compiled
-    """Return the first bar in [i, stop) where symbol 0 has an entry signal of either side, else `stop`."""
+    """Write `cash` as the equity of symbol 0's bars from `i` up to its next entry signal of either
+    side (excluded) or `stop`; return that bar. Blocks as in `_hold_long`."""
     at = np.uint64(i)
+    end = np.uint64(stop)
     zero = np.uint64(0)
-    while at < stop and not enter_long[zero, at] and not enter_short[zero, at]:
+    while at + _BLOCK <= end:
+        found = False
+        for k in range(at, at + _BLOCK):
+            equity[k] = cash
+            found |= enter_long[zero, k] | enter_short[zero, k]
+        if found:
+            break
+        at += _BLOCK
+    while at < end and not enter_long[zero, at] and not enter_short[zero, at]:
+        equity[at] = cash
         at += np.uint64(1)
     return int(np.int64(at))
 

@@ -86,8 +86,9 @@ def _chunk_returns(
     """Write the returns of values[first : first + size] into out[:size], the first one against
     the value before it (or `base` at the start); a branch-free loop, so it vectorizes."""
     out[0] = bar_return(values[first], values[first - 1] if first > 0 else base)
-    for j in range(1, size):
-        out[j] = bar_return(values[first + j], values[first + j - 1])
+    at = np.uint64(first)  # unsigned: numba's negative-index checks on signed ones block vectorizing
+    for j in range(np.uint64(1), np.uint64(size)):
+        out[j] = bar_return(values[at + j], values[at + j - np.uint64(1)])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -122,7 +123,7 @@ def equity_stats(
     top = min(int(qs[0] * (n - 1)) + 1, n - 1)  # the highest rank any interpolation reads
     if step > 1:
         cut = math.ceil(min(1.0, 1.3 * qs[0] + 0.005) * (sample.shape[0] - 1))
-        threshold = np.partition(sample, cut)[cut]
+        threshold = smallest(sample, np.array([cut]))[0]
         room = min(n, 2 * (cut + 1) * step + 1024)  # about twice the expected tail
     else:
         threshold = np.inf
@@ -455,38 +456,58 @@ def simple_returns(values: FloatArray, base: float) -> FloatArray:
 @njit(cache=True, nogil=True, error_model="numpy")
 def _low_quantiles(pool: FloatArray, n: int, qs: FloatArray) -> FloatArray:  # pragma: no cover - compiled
     """Return np.quantile(values, q) (linear interpolation) of `n` values for each q, given `pool`:
-    all of them, or their lowest (at least every rank an interpolation reads).
-
-    Ranks are found by radix selection on the values' bits mapped to ordered integers (a few
-    branch-free counting passes; a quickselect's unpredictable branches cost ~4x more).
-    """
-    keys = np.empty(pool.shape[0], dtype=np.uint64)
-    bits = pool.view(np.uint64)
-    for i in range(pool.shape[0]):
-        keys[i] = _order_key(bits[i])
-    work = np.empty_like(keys)
+    all of them, or their lowest (at least every rank an interpolation reads)."""
+    held = min(n, pool.shape[0])
+    ranks = np.empty(2 * qs.shape[0], dtype=np.int64)
+    for k in range(qs.shape[0]):
+        low = int(qs[k] * (n - 1))
+        ranks[2 * k] = low
+        ranks[2 * k + 1] = min(low + 1, held - 1)  # the next rank (the same when none is held)
+    values = smallest(pool, ranks)
     out = np.empty(qs.shape[0])
     for k in range(qs.shape[0]):
         p = qs[k] * (n - 1)
-        low = int(p)
-        key = _select_key(keys, low, work)
-        value = _key_value(key)
-        above = value  # the next rank's value (the same when no later rank is held)
-        if low + 1 < min(n, pool.shape[0]):
-            at_most, next_key = 0, np.uint64(0xFFFFFFFFFFFFFFFF)
-            for i in range(keys.shape[0]):  # how many are <= the value, and the least above it
-                x = keys[i]
-                at_most += x <= key
-                next_key = x if (x > key) & (x < next_key) else next_key
-            if at_most <= low + 1:
-                above = _key_value(next_key)
-        out[k] = value + (above - value) * (p - low)
+        value, above = values[2 * k], values[2 * k + 1]
+        out[k] = value + (above - value) * (p - int(p))
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def smallest(values: FloatArray, ranks: npt.NDArray[np.int64]) -> FloatArray:  # pragma: no cover - compiled
+    """Return the values of the given ranks (0-based, ascending) among `values` (no NaN), as
+    np.partition would place them, leaving `values` as they are.
+
+    A radix selection on the values' bits mapped to ordered integers: one histogram of every key
+    on the 11 bits below the leading bits they share, then the keys of the digit holding a rank,
+    few, sorted (a few branch-free counting passes: a quickselect's unpredictable branches cost
+    ~10x more in numba; np.partition's SIMD selection cannot run in a compiled sweep).
+    """
+    keys = np.empty(values.shape[0], dtype=np.uint64)
+    bits = values.view(np.uint64)
+    for i in range(values.shape[0]):
+        keys[i] = _order_key(bits[i])
+    out = np.empty(ranks.shape[0])
+    lowest, shift, histogram = _histogram(keys)
+    current = -1
+    bucket = keys[:0]
+    for k in range(ranks.shape[0]):
+        if shift < 0:  # every key equal
+            out[k] = _key_value(lowest)
+            continue
+        digit, rank = _digit_of(histogram, ranks[k])
+        if digit != current:  # ranks in one digit share its keys
+            current = digit
+            bucket = _keys_with(keys, lowest, shift, digit, histogram[digit])
+            if bucket.shape[0] <= _SORTED:
+                bucket.sort()
+        out[k] = _key_value(bucket[rank] if bucket.shape[0] <= _SORTED else _select_key(bucket, rank))
     return out
 
 
 _SIGN = np.uint64(0x8000000000000000)
 _DIGIT_BITS = 11
 _DIGITS = 1 << _DIGIT_BITS
+_SORTED = 4096  # keys few enough to sort rather than narrow further
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -506,32 +527,63 @@ def _key_value(key: np.uint64) -> float:  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _select_key(
-    keys: npt.NDArray[np.uint64], rank: int, work: npt.NDArray[np.uint64]
-) -> np.uint64:  # pragma: no cover - compiled
-    """Return the rank-th smallest of `keys` (0-based), 11 bits at a time from the top: count each
-    digit's keys, keep those with the digit that holds the rank (in `work`), until few are left."""
-    count = keys.shape[0]
-    work[:count] = keys
-    histogram = np.empty(_DIGITS, dtype=np.int64)
-    for shift in (53, 42, 31, 20, 9, 0):
-        if count <= 16:
-            break
-        histogram[:] = 0
-        for i in range(count):
-            histogram[(work[i] >> np.uint64(shift)) & np.uint64(_DIGITS - 1)] += 1
-        digit = 0
-        while rank >= histogram[digit]:
-            rank -= histogram[digit]
-            digit += 1
-        kept = 0
-        for i in range(count):  # branch-free compaction of the keys with that digit
-            x = work[i]
-            work[kept] = x
-            kept += ((x >> np.uint64(shift)) & np.uint64(_DIGITS - 1)) == digit
-        count = kept
-    # more than 16 left after the last digit: every bit decided, all equal
-    found: np.uint64 = work[0] if count > 16 else np.sort(work[:count])[rank]
+def _histogram(
+    keys: npt.NDArray[np.uint64],
+) -> tuple[np.uint64, int, npt.NDArray[np.int64]]:  # pragma: no cover - compiled
+    """Return (the least key, shift, counts per digit) where a key's digit is (key - least) >> shift,
+    the shift the least that keeps digits below _DIGITS; shift -1 when every key is equal."""
+    lowest = highest = keys[0]
+    for i in range(keys.shape[0]):  # branch-free min and max, vectorized
+        x = keys[i]
+        lowest = x if x < lowest else lowest
+        highest = x if x > highest else highest
+    histogram = np.zeros(_DIGITS, dtype=np.int64)
+    if lowest == highest:
+        return lowest, -1, histogram
+    span = highest - lowest
+    shift = 0
+    while (span >> np.uint64(shift)) >= _DIGITS:
+        shift += 1
+    for i in range(keys.shape[0]):
+        histogram[(keys[i] - lowest) >> np.uint64(shift)] += 1
+    return lowest, shift, histogram
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _digit_of(histogram: npt.NDArray[np.int64], rank: int) -> tuple[int, int]:  # pragma: no cover
+    """Return (the digit holding the rank-th key, its rank among that digit's keys)."""
+    digit = 0
+    while rank >= histogram[digit]:
+        rank -= histogram[digit]
+        digit += 1
+    return digit, rank
+
+
+@njit(cache=True, nogil=True)
+def _keys_with(
+    keys: npt.NDArray[np.uint64], lowest: np.uint64, shift: int, digit: int, count: int
+) -> npt.NDArray[np.uint64]:  # pragma: no cover - compiled
+    """Return the `count` keys whose digit is `digit`, branch-free."""
+    out = np.empty(count + 1, dtype=np.uint64)  # +1: every key is written, the last one maybe past the end
+    kept = 0
+    wanted = np.uint64(digit)
+    for i in range(keys.shape[0]):
+        x = keys[i]
+        out[min(kept, count)] = x
+        kept += ((x - lowest) >> np.uint64(shift)) == wanted
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def _select_key(keys: npt.NDArray[np.uint64], rank: int) -> np.uint64:  # pragma: no cover - compiled
+    """Return the rank-th smallest of `keys` (0-based), narrowing them digit by digit to few."""
+    while keys.shape[0] > _SORTED:
+        lowest, shift, histogram = _histogram(keys)
+        if shift < 0:
+            return lowest
+        digit, rank = _digit_of(histogram, rank)
+        keys = _keys_with(keys, lowest, shift, digit, histogram[digit])
+    found: np.uint64 = np.sort(keys)[rank]
     return found
 
 
