@@ -108,6 +108,24 @@ def test_given_walk_forward_when_run_then_windows_and_efficiency(container: Cont
     assert "2024-01-31" <= dates[0] < "2024-03-01"
 
 
+def test_given_a_tagging_strategy_when_walk_forward_job_runs_then_it_completes_with_tagged_trades(
+    container: Container,
+) -> None:
+    # When: PascalStrategy names its entries (the worker failed with an IndexError on it)
+    outcome, _, _ = run_mode(
+        container,
+        strategy_config={"name": "PascalStrategy", "version": "2.0.0", "parameters": {}},
+        mode="walk_forward",
+        parameter_space={"ema_fast": [10, 21]},
+        walk_forward={"windows": 2, "train_fraction": 0.5},
+    )
+
+    # Then
+    trades = json.loads(container.blobs.get(outcome.artifacts["trades"]))
+    assert trades
+    assert {trade["enter_tag"] for trade in trades} <= {"trend_pullback_long", "trend_pullback_short"}
+
+
 def test_given_monte_carlo_when_run_then_percentiles_and_probabilities(container: Container) -> None:
     outcome, _, _ = run_mode(container, mode="monte_carlo", simulations=200, seed=3)
     extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))["monte_carlo"]

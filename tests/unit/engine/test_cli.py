@@ -91,6 +91,21 @@ def test_given_csv_when_walk_forward_json_then_windows_and_efficiency(
     assert "efficiency_ratio" in body
 
 
+def test_given_a_strategy_that_tags_its_trades_when_walk_forward_then_it_completes(
+    app: typer.Typer, csv_file: Path
+) -> None:
+    # When: PascalStrategy tags entries and exits (this crashed with an IndexError traceback)
+    result = RUNNER.invoke(
+        app, ["walk-forward", "-s", "PascalStrategy", "-r", "ema_fast=10,21", "--windows", "2",
+              "--data", str(csv_file), "--json"],
+    )  # fmt: skip
+
+    # Then
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [row["ema_fast"] in (10, 21) for row in body["results"]] == [True, True]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

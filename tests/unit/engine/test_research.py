@@ -143,3 +143,15 @@ def test_given_a_callback_taking_bar_time_when_run_then_it_sees_the_bars_reached
     assert times == sorted(times)
     assert len(set(times)) >= 4
     assert times[-1] == BARS.index[-1].to_pydatetime()
+
+
+def test_given_a_strategy_that_tags_its_trades_when_walked_forward_then_trades_keep_their_tags() -> None:
+    # When: PascalStrategy names every entry and exit (crashed with IndexError on an empty tag list)
+    result = walk_forward(BARS, "PascalStrategy", {"ema_fast": [10, 21]}, windows=2)
+
+    # Then
+    assert len(result.windows) == 2
+    assert len(result.trades) > 0
+    assert set(result.trades["enter_tag"]) <= {"trend_pullback_long", "trend_pullback_short"}
+    assert set(result.trades["exit_tag"]) <= {"momentum_exhausted", "trend_break", None}
+    assert result.trades["enter_tag"].notna().all()

@@ -130,9 +130,8 @@ def walk_forward(
         instance = cls(found.best_params)
         warm = min(instance.warmup(), test_start)
         test_market = market.window(test_start - warm, test_stop)
-        run = simulate(
-            test_market, signal_matrix(test_market, instance), cls, config.with_changes(capital=capital), warm
-        )
+        signals = signal_matrix(test_market, instance)
+        run = simulate(test_market, signals, cls, config.with_changes(capital=capital), warm)
         tail = _tail(run, warm)
         tails.append(tail)
         oos = compute_metrics(tail, breakdowns=False)
@@ -143,7 +142,8 @@ def walk_forward(
             f"out_of_sample_{metric}": oos.get(metric), "out_of_sample_cagr": oos["cagr"],
         })  # fmt: skip
         curves.append(pd.Series(run.equity[warm:], index=test_market.index[warm:]))
-        trade_frames.append(trades_frame(run, test_market.index, ()).drop(columns=["entry_bar", "exit_bar"]))
+        trades = trades_frame(run, test_market.index, signals.tags)
+        trade_frames.append(trades.drop(columns=["entry_bar", "exit_bar"]))
         capital = float(run.equity[-1])
         report((k + 1) / len(bounds), f"window {k + 1}/{len(bounds)} done", market.bar_time(test_stop - 1))
     report(1.0, "done", market.bar_time(len(market) - 1))
