@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from tests.unit.engine.candles import bars_from_closes
 from tradai.cli import backtest as backtest_cli
+from tradai.cli.bars_source import BARS_SOURCE
 
 RUNNER = CliRunner()
 
@@ -155,6 +158,44 @@ def test_given_malformed_csv_when_backtest_then_one_line_error(
     # Then
     assert result.exit_code == 2
     assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["backtest", "sweep", "walk-forward"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "garbage"], "--start must be a date"),
+        (["--start", "2024-13-45"], "--start must be a date"),
+        (["--end", "2024-01-05T99"], "--end must be a date"),
+    ],
+    ids=["words", "month 13", "hour 99"],
+)
+def test_given_a_malformed_date_when_run_then_one_line_error_and_exit_2(
+    app: typer.Typer, csv_file: Path, command: str, args: list[str], message: str
+) -> None:
+    # When
+    result = RUNNER.invoke(app, [command, "-s", "sma_cross", *args, "--data", str(csv_file)])
+
+    # Then
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_given_a_date_range_when_bars_read_then_the_end_day_is_included_whole(csv_file: Path) -> None:
+    # Given: hourly bars from 2024-01-01
+    source = replace(BARS_SOURCE, data=csv_file, start="2024-01-03", end="2024-01-05")
+
+    # When
+    bars = source.bars()
+
+    # Then
+    assert bars.index[0] == pd.Timestamp("2024-01-03", tz="UTC")
+    assert bars.index[-1] == pd.Timestamp("2024-01-05T23:00", tz="UTC")
+    assert len(bars) == 3 * 24
 
 
 def test_given_symbol_when_backtest_then_store_not_available_error(app: typer.Typer) -> None:

@@ -68,7 +68,8 @@ class BarsSource:
 
             bars = read_bars_csv(self.data)
             if self.start or self.end:
-                bars = bars.loc[self.start : self.end]
+                first, last = self.period()
+                bars = bars.loc[first:last]
                 if bars.empty:
                     raise InvalidInput(
                         f"no bars between {self.start or 'the start'} and {self.end or 'the end'}"
@@ -77,6 +78,14 @@ class BarsSource:
         if self.symbol is not None:
             raise InvalidInput("market data store not available yet: pass the bars with --data FILE.csv")
         raise InvalidInput("give the bars with --data FILE.csv (or --symbol with --start/--end)")
+
+    def period(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """`--start` and `--end` as UTC times; a bare date as `--end` means the end of that day.
+
+        Raises:
+            InvalidInput: a value that is not a date or time.
+        """
+        return _utc_time("--start", self.start, whole_day=False), _utc_time("--end", self.end, whole_day=True)
 
     def settings(self, *, slippage: float = 0.0, fill: str = "open") -> dict[str, Any]:
         """The engine's keyword settings. Raises `InvalidSettings` for fees that do not read as a number."""
@@ -126,3 +135,27 @@ def with_bars_source(command: Callable[..., None]) -> Callable[..., None]:
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
     return run
+
+
+def _utc_time(option: str, text: str | None, *, whole_day: bool) -> pd.Timestamp | None:
+    """Read a date or date-time (naive ones are UTC); with `whole_day` a bare date means its last instant."""
+    import re
+
+    import pandas as pd
+
+    from tradai.domain.errors import InvalidInput
+
+    if text is None:
+        return None
+    try:
+        parsed = pd.Timestamp(text.strip())
+    except (ValueError, TypeError, OverflowError):  # pandas' DateParseError is a ValueError
+        parsed = pd.NaT
+    if not isinstance(parsed, pd.Timestamp):  # NaT: an empty value or "nat"
+        raise InvalidInput(
+            f"{option} must be a date like 2024-01-31 or a time like 2024-01-31T12:00, got {text!r}"
+        )
+    when = parsed.tz_localize("UTC") if parsed.tzinfo is None else parsed.tz_convert("UTC")
+    if whole_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        when += pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return when
