@@ -100,6 +100,25 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
 
     i = begin
     while i < stop:
+        if n_sym == 1 and not guarded and not fill_on_close and i >= start and not np.isnan(open_[0, i]):
+            # one symbol, nothing can stop a long: the bars where its orders fill, handled as below (first,
+            # so that a trade's bars run in two passes of this loop: exit fill, flat, entry signal bar;
+            # entry fill, hold, exit signal bar)
+            if pend_entry[0] == 1.0 and not pend_exit[0] and pos[0, P_SIDE] == 0.0 and i < n_bar - 1:
+                # a long's entry fills at this open; the bar goes on as a held long's (next block)
+                cash, n_trades = _fill(
+                    trades, n_trades, pos, 0, open_[0, i], i, pend_bar[0], False, 1.0, cash, last,
+                    weights, costs, enter_tag, exit_tag, confidence,
+                )  # fmt: skip
+                pend_entry[0] = 0.0
+            elif pend_exit[0] and pend_entry[0] == 0.0 and pos[0, P_SIDE] > 0.0:
+                # a long's exit fills at this open; the bar goes on as a flat one (the flat path next)
+                cash, n_trades = _fill(
+                    trades, n_trades, pos, 0, open_[0, i], i, pend_bar[0], True, 0.0, cash, last,
+                    weights, costs, enter_tag, exit_tag, confidence,
+                )  # fmt: skip
+                pend_exit[0] = False
+                idle = True
         if idle and n_sym == 1:
             # one symbol and flat: nothing happens before its next entry signal, the equity is the cash
             i = _flat_until_entry(enter_long, enter_short, equity, cash, i, stop)
@@ -125,24 +144,6 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             equity[i] = cash
             i += 1
             continue
-        if n_sym == 1 and not guarded and not fill_on_close and i >= start and not np.isnan(open_[0, i]):
-            # one symbol, nothing can stop a long: the bars where its orders fill, handled as below
-            if pend_entry[0] == 1.0 and not pend_exit[0] and pos[0, P_SIDE] == 0.0 and i < n_bar - 1:
-                # a long's entry fills at this open; the bar goes on as a held long's (next block)
-                cash, n_trades = _fill(
-                    trades, n_trades, pos, 0, open_[0, i], i, pend_bar[0], False, 1.0, cash, last,
-                    weights, costs, enter_tag, exit_tag, confidence,
-                )  # fmt: skip
-                pend_entry[0] = 0.0
-            elif pend_exit[0] and pend_entry[0] == 0.0 and pos[0, P_SIDE] > 0.0:
-                # a long's exit fills at this open; the bar goes on as a flat one (the flat path above)
-                cash, n_trades = _fill(
-                    trades, n_trades, pos, 0, open_[0, i], i, pend_bar[0], True, 0.0, cash, last,
-                    weights, costs, enter_tag, exit_tag, confidence,
-                )  # fmt: skip
-                pend_exit[0] = False
-                idle = True
-                continue
         if n_sym == 1 and pos[0, P_SIDE] > 0.0 and not guarded and not pend_exit[0] and pend_entry[0] == 0.0:
             # one symbol, a long nothing can stop: only its exit signal (or the last bar) changes
             # anything, so mark it to market in a tight loop until then (the same sums as below)
@@ -240,7 +241,7 @@ State = tuple[
 """equity, trades, positions, last closes, pending exits, pending entries, their signal bars, book."""
 
 B_CASH, B_TRADES, B_IN_MARKET, B_IDLE = 0, 1, 2, 3  # the book: scalar counters carried between stretches
-_BLOCK = np.uint64(32)  # bars the fast paths check at once (see _hold_long)
+_BLOCK = np.uint64(8)  # bars the fast paths check at once (see _hold_long)
 
 
 def new_state(
