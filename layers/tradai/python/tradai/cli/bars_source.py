@@ -147,11 +147,12 @@ def _utc_time(option: str, text: str | None, *, whole_day: bool) -> pd.Timestamp
 
     if text is None:
         return None
+    parsed: object
     try:
         parsed = pd.Timestamp(text.strip())
     except (ValueError, TypeError, OverflowError):  # pandas' DateParseError is a ValueError
-        parsed = pd.NaT
-    if not isinstance(parsed, pd.Timestamp):  # NaT: an empty value or "nat"
+        parsed = None
+    if not isinstance(parsed, pd.Timestamp):  # also NaT: an empty value or "nat"
         raise InvalidInput(
             f"{option} must be a date like 2024-01-31 or a time like 2024-01-31T12:00, got {text!r}"
         )
