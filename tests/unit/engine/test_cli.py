@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from tests.unit.engine.candles import bars_from_closes
 from tradai.cli import backtest as backtest_cli
 from tradai.cli.bars_source import BARS_SOURCE
+from tradai.cli.data import market_data_store
+from tradai.engine import backtest
 
 RUNNER = CliRunner()
 
@@ -198,12 +200,70 @@ def test_given_a_date_range_when_bars_read_then_the_end_day_is_included_whole(cs
     assert len(bars) == 3 * 24
 
 
-def test_given_symbol_when_backtest_then_store_not_available_error(app: typer.Typer) -> None:
-    # When
-    result = RUNNER.invoke(
-        app, ["backtest", "-s", "sma_cross", "--symbol", "BTC/USDT", "--start", "2024-01-01"]
+@pytest.fixture
+def stored(data_dir: Path) -> pd.DataFrame:
+    """600 hourly bars of BTC/USDT:USDT from 2024-01-01, written through the real market data store."""
+    bars = bars_from_closes(100 * np.exp(np.cumsum(np.random.default_rng(5).normal(0, 0.01, 600))), 0.002)
+    market_data_store().write_bars(
+        exchange="binance_futures", symbol="BTC/USDT:USDT", timeframe="1h", bars=bars
     )
+    return bars
+
+
+def test_given_stored_bars_when_backtest_by_symbol_then_it_runs_on_the_stored_range(
+    app: typer.Typer, stored: pd.DataFrame
+) -> None:
+    # When: no --timeframe, so the strategy's own (1h)
+    result = RUNNER.invoke(
+        app, ["backtest", "-s", "sma_cross", "--symbol", "BTC/USDT:USDT", "--start", "2024-01-03",
+              "--end", "2024-01-20", "--json"],
+    )  # fmt: skip
+
+    # Then: the very bars of those days were used
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    expected = backtest(stored.loc["2024-01-03":"2024-01-20"], "sma_cross")
+    assert body["reproducibility"]["bars_fingerprint"] == expected.record.bars_fingerprint
+    assert body["metrics"]["final_value"] == pytest.approx(expected.metrics["final_value"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sweep", "-s", "sma_cross", "-r", "fast=3,5", "-r", "slow=20,30"],
+        ["walk-forward", "-s", "sma_cross", "-r", "fast=3,5", "-r", "slow=20,30", "--windows", "2"],
+    ],
+    ids=["sweep", "walk-forward"],
+)
+def test_given_stored_bars_when_sweep_or_walk_forward_by_symbol_then_results(
+    app: typer.Typer, stored: pd.DataFrame, args: list[str]
+) -> None:
+    # When
+    result = RUNNER.invoke(app, [*args, "--symbol", "BTC/USDT:USDT", "--timeframe", "1h", "--json"])
 
     # Then
-    assert result.exit_code == 2
-    assert "market data store not available yet" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--symbol", "ETH/USDT:USDT"], "[BARS_NOT_FOUND]"),
+        (["--symbol", "BTC/USDT:USDT", "--start", "2030-01-01"], "no bars of BTC/USDT:USDT"),
+        (["--symbol", "BTC/USDT:USDT", "--exchange", "kraken"], "[BARS_NOT_FOUND]"),
+        (["--symbol", "BTC/USDT:USDT", "--data", "bars.csv"], "not both"),
+    ],
+    ids=["unknown symbol", "empty range", "other exchange", "two sources"],
+)
+def test_given_stored_bars_when_symbol_cannot_serve_then_one_line_error_and_exit_2(
+    app: typer.Typer, stored: pd.DataFrame, args: list[str], message: str
+) -> None:
+    # When
+    result = RUNNER.invoke(app, ["backtest", "-s", "sma_cross", *args])
+
+    # Then
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1

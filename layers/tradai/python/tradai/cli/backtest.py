@@ -49,7 +49,7 @@ def backtest(
     server: str | None = SERVER,
     token: str | None = TOKEN,
 ) -> None:
-    """Backtest a strategy on bars from a CSV file, or on a server's stored bars with --server."""
+    """Backtest a strategy on bars from a CSV file or the market data store, or on a server with --server."""
     if server is not None:
         with one_line_errors():
             _backtest_on_server(server, token, strategy, param, source, as_json)
@@ -57,7 +57,7 @@ def backtest(
     with one_line_errors():
         from tradai.engine import backtest as run
 
-        bars = source.bars()
+        bars = source.bars(lambda: _strategy_timeframe(strategy))
         settings = source.settings(slippage=slippage, fill=fill)
         with _progress(as_json) as progress:
             result = run(
@@ -87,7 +87,7 @@ def sweep(
     with one_line_errors():
         from tradai.engine import sweep as run
 
-        bars = source.bars()
+        bars = source.bars(lambda: _strategy_timeframe(strategy))
         with _progress(as_json) as progress:
             result = run(
                 bars, strategy, _space(value_range), method=method, samples=samples, points=points,
@@ -122,7 +122,7 @@ def walk_forward(
         from tradai.engine import walk_forward as run
         from tradai.engine.result import json_safe
 
-        bars = source.bars()
+        bars = source.bars(lambda: _strategy_timeframe(strategy))
         with _progress(as_json) as progress:
             result = run(
                 bars, strategy, _space(value_range), windows=windows, train_fraction=train_fraction,
@@ -250,6 +250,13 @@ def _strategy_path() -> Path | None:
         get_settings(), "strategy_path", None
     )  # TRADAI_STRATEGY_PATH, when configured
     return path
+
+
+def _strategy_timeframe(strategy: str) -> str:
+    """The timeframe to read from the store when --timeframe is not given: the strategy's own."""
+    from tradai.engine.registry import resolve_strategy
+
+    return resolve_strategy(strategy, _strategy_path()).timeframe
 
 
 def _scalar_items(metrics: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -1,6 +1,6 @@
 """The options `backtest`, `sweep` and `walk-forward` share: where the bars come from and the money.
 
-Typer reads a command's options from its signature; `with_bars_source` puts these seven options in
+Typer reads a command's options from its signature; `with_bars_source` puts these options in
 place of the command's `source: BarsSource` parameter and hands the command one object, so the
 commands declare and parse them once.
 """
@@ -30,6 +30,10 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         str | None,
         typer.Option(None, "--symbol", help="Symbol in the market data store, e.g. BTC/USDT."),
     ),
+    "exchange": (
+        str,
+        typer.Option("binance_futures", "--exchange", help="Exchange of --symbol in the market data store."),
+    ),
     "timeframe": (
         str | None,
         typer.Option(None, "--timeframe", help="Bar length like 1h (default: the strategy's)."),
@@ -53,16 +57,27 @@ class BarsSource:
 
     data: Path | None
     symbol: str | None
+    exchange: str
     timeframe: str | None
     start: str | None
     end: str | None
     capital: float
     fees: str
 
-    def bars(self) -> pd.DataFrame:
-        """The bars of `--data` between `--start` and `--end`. Raises `InvalidInput` without them."""
+    def bars(self, default_timeframe: Callable[[], str] | None = None) -> pd.DataFrame:
+        """The bars of `--data`, or of `--symbol` in the market data store, between `--start` and `--end`.
+
+        Args:
+            default_timeframe: the timeframe to read from the store without `--timeframe` (the strategy's).
+
+        Raises:
+            InvalidInput: no source, both sources, a malformed date, or no bars in the range.
+            BarsNotFound: the store holds no such series.
+        """
         from tradai.domain.errors import InvalidInput
 
+        if self.data is not None and self.symbol is not None:
+            raise InvalidInput("give the bars with either --data FILE.csv or --symbol, not both")
         if self.data is not None:
             from tradai.engine.csv_bars import read_bars_csv
 
@@ -70,14 +85,33 @@ class BarsSource:
             if self.start or self.end:
                 first, last = self.period()
                 bars = bars.loc[first:last]
-                if bars.empty:
-                    raise InvalidInput(
-                        f"no bars between {self.start or 'the start'} and {self.end or 'the end'}"
-                    )
-            return bars
-        if self.symbol is not None:
-            raise InvalidInput("market data store not available yet: pass the bars with --data FILE.csv")
-        raise InvalidInput("give the bars with --data FILE.csv (or --symbol with --start/--end)")
+        elif self.symbol is not None:
+            bars = self._stored_bars(self.symbol, self.timeframe or (default_timeframe or _no_timeframe)())
+        else:
+            raise InvalidInput("give the bars with --data FILE.csv or --symbol S [--start D --end D]")
+        if bars.empty:
+            where = f" of {self.symbol} ({self.exchange})" if self.symbol else ""
+            raise InvalidInput(
+                f"no bars{where} between {self.start or 'the start'} and {self.end or 'the end'}"
+            )
+        return bars
+
+    def _stored_bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
+        """Read `symbol`'s bars from the market data store (a finer stored timeframe is aggregated)."""
+        from tradai.cli.data import market_data_store
+
+        first, last = self.period()
+        return (
+            market_data_store()
+            .read(
+                exchange=self.exchange,
+                symbol=symbol,
+                timeframe=timeframe,
+                start=None if first is None else first.to_pydatetime(),
+                end=None if last is None else last.to_pydatetime(),
+            )
+            .frame
+        )
 
     def period(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """`--start` and `--end` as UTC times; a bare date as `--end` means the end of that day.
@@ -137,6 +171,12 @@ def with_bars_source(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+def _no_timeframe() -> str:
+    from tradai.domain.errors import InvalidInput
+
+    raise InvalidInput("--symbol needs --timeframe")
+
+
 def _utc_time(option: str, text: str | None, *, whole_day: bool) -> pd.Timestamp | None:
     """Read a date or date-time (naive ones are UTC); with `whole_day` a bare date means its last instant."""
     import re
@@ -158,5 +198,5 @@ def _utc_time(option: str, text: str | None, *, whole_day: bool) -> pd.Timestamp
         )
     when = parsed.tz_localize("UTC") if parsed.tzinfo is None else parsed.tz_convert("UTC")
     if whole_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        when += pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+        when += pd.Timedelta(days=1) - pd.Timedelta(1, "us")  # datetimes (the store) keep microseconds
     return when

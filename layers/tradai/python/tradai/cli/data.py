@@ -27,7 +27,7 @@ def demo(seed: int = typer.Option(42, help="Random seed; the same seed gives the
     from tradai.services.demo_data import load_demo_data
 
     with one_line_errors():
-        reports = load_demo_data(market_data=_market_data(), now=utc_now(), seed=seed)
+        reports = load_demo_data(market_data=market_data_store(), now=utc_now(), seed=seed)
     for symbol, report in reports.items():
         typer.echo(f"{symbol}: {report.new_rows} bars ({report.data_version})")
 
@@ -44,7 +44,7 @@ def import_file(
 
     with one_line_errors():
         report = import_bar_file(
-            market_data=_market_data(), path=file, exchange=exchange, symbol=symbol, timeframe=timeframe
+            market_data=market_data_store(), path=file, exchange=exchange, symbol=symbol, timeframe=timeframe
         )
     typer.echo(f"{symbol}: {report.new_rows} new bars ({report.data_version})")
 
@@ -69,7 +69,7 @@ def sync(
     )
     with one_line_errors(), _progress() as on_progress:
         report = sync_bars(
-            market_data=_market_data(),
+            market_data=market_data_store(),
             exchange=CcxtExchange(),
             request=request,
             now=utc_now(),
@@ -91,7 +91,7 @@ def list_series(exchange: str | None = typer.Option(None, help="Only this exchan
     from rich.table import Table
 
     with one_line_errors():
-        series = _market_data().list_series(exchange=exchange)
+        series = market_data_store().list_series(exchange=exchange)
     table = Table("exchange", "symbol", "timeframe", "first", "last", "rows")
     for item in series:
         table.add_row(
@@ -110,7 +110,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")
 
 
-def _market_data() -> MarketData:
+def market_data_store() -> MarketData:
+    """Return this runtime's market-data store. Raises `MarketDataUnavailable` when it has none."""
     from tradai.bootstrap import build_container
     from tradai.domain.errors import MarketDataUnavailable
     from tradai.settings import get_settings
