@@ -9,7 +9,8 @@ import pytest
 
 from tests.unit.engine.candles import bars_from_rows, scripted
 from tradai.engine import backtest
-from tradai.engine.metrics import RunArrays, compute_metrics
+from tradai.engine.kernel import T_ENTRY_BAR, T_EXIT_BAR, T_FEES, T_PNL, T_PNL_PCT, TRADE_FIELDS
+from tradai.engine.metrics import RunArrays, _trade_stats_reading, compute_metrics, trade_stats
 
 HOURS_PER_YEAR = 8760
 
@@ -229,3 +230,20 @@ def test_given_leveraged_long_liquidated_with_fees_when_measured_then_metrics_ar
     assert metrics["cagr"] == -1.0
     assert metrics["calmar"] == -1.0
     assert result.equity["drawdown_percent"].min() == -100.0
+
+
+def test_given_another_trade_record_layout_when_trade_stats_built_then_it_reads_that_layout() -> None:
+    # Given: trade statistics compiled, and cached on disk, for kernel.py's record layout; and a
+    # layout with pnl and pnl_pct swapped. numba keys a cached function on its own file only: unless
+    # the layout keys it too, the second would load the first's code and read the old columns
+    trades = np.zeros((3, TRADE_FIELDS))
+    trades[:, T_PNL] = [1.0, -2.0, -3.0]
+    trades[:, T_PNL_PCT] = [0.1, 0.2, -0.3]
+    standard = trade_stats(trades)
+
+    # When
+    swapped = _trade_stats_reading((T_PNL_PCT, T_PNL, T_FEES, T_ENTRY_BAR, T_EXIT_BAR))(trades)
+
+    # Then: winners and mean pnl come from the columns each was built for
+    assert (standard[0], standard[3]) == (1.0, pytest.approx(-4.0 / 3.0))
+    assert (swapped[0], swapped[3]) == (2.0, pytest.approx(0.0))

@@ -394,43 +394,58 @@ def trade_summary(trades_stats: FloatArray, count: int, bar_seconds: float) -> d
     }
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def trade_stats(trades: FloatArray) -> FloatArray:  # pragma: no cover - compiled
-    """Return one pass of trade statistics (NaN where there are too few trades).
+def _trade_stats_reading(columns: tuple[int, int, int, int, int]) -> Any:
+    """Return `trade_stats` reading the trade records' (pnl, pnl_pct, fees, entry bar, exit bar)
+    columns, kernel.py's constants.
 
-    [winners, sum of wins, sum of losses (<= 0), mean pnl, mean pnl_pct, std pnl_pct (ddof=1),
-     best pnl_pct, worst pnl_pct, mean bars held, longest winning run, longest losing run, fees]
+    numba keys a cached function on its own file, not on another module's constants it reads; it
+    does key it on the values its closure holds, so a change of the record layout compiles afresh
+    instead of loading code that reads the old columns (sweep_kernel.py keys its kernel likewise).
     """
-    n = trades.shape[0]
-    out = np.full(12, np.nan)
-    wins = win_sum = loss_sum = pnl_sum = pct_sum = held = fees = 0.0
-    best, worst = -np.inf, np.inf
-    run_win = run_loss = best_win = best_loss = 0
-    for k in range(n):
-        pnl, pct = trades[k, T_PNL], trades[k, T_PNL_PCT]
-        pnl_sum += pnl
-        pct_sum += pct
-        fees += trades[k, T_FEES]
-        held += trades[k, T_EXIT_BAR] - trades[k, T_ENTRY_BAR]
-        best, worst = max(best, pct), min(worst, pct)
-        if pnl > 0:
-            wins += 1.0
-            win_sum += pnl
-        elif pnl < 0:
-            loss_sum += pnl
-        run_win = run_win + 1 if pnl > 0 else 0
-        run_loss = run_loss + 1 if pnl < 0 else 0
-        best_win, best_loss = max(best_win, run_win), max(best_loss, run_loss)
-    out[0], out[1], out[2], out[9], out[10], out[11] = wins, win_sum, loss_sum, best_win, best_loss, fees
-    if n > 0:
-        out[3], out[4], out[6], out[7], out[8] = pnl_sum / n, pct_sum / n, best, worst, held / n
-    if n > 1:
-        mean = pct_sum / n
-        spread = 0.0
+    pnl_col, pct_col, fees_col, entry_col, exit_col = columns
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def trade_stats(trades: FloatArray) -> FloatArray:  # pragma: no cover - compiled
+        """Return one pass of trade statistics (NaN where there are too few trades).
+
+        [winners, sum of wins, sum of losses (<= 0), mean pnl, mean pnl_pct, std pnl_pct (ddof=1),
+         best pnl_pct, worst pnl_pct, mean bars held, longest winning run, longest losing run, fees]
+        """
+        n = trades.shape[0]
+        out = np.full(12, np.nan)
+        wins = win_sum = loss_sum = pnl_sum = pct_sum = held = fees = 0.0
+        best, worst = -np.inf, np.inf
+        run_win = run_loss = best_win = best_loss = 0
         for k in range(n):
-            spread += (trades[k, T_PNL_PCT] - mean) ** 2
-        out[5] = math.sqrt(spread / (n - 1))
-    return out
+            pnl, pct = trades[k, pnl_col], trades[k, pct_col]
+            pnl_sum += pnl
+            pct_sum += pct
+            fees += trades[k, fees_col]
+            held += trades[k, exit_col] - trades[k, entry_col]
+            best, worst = max(best, pct), min(worst, pct)
+            if pnl > 0:
+                wins += 1.0
+                win_sum += pnl
+            elif pnl < 0:
+                loss_sum += pnl
+            run_win = run_win + 1 if pnl > 0 else 0
+            run_loss = run_loss + 1 if pnl < 0 else 0
+            best_win, best_loss = max(best_win, run_win), max(best_loss, run_loss)
+        out[0], out[1], out[2], out[9], out[10], out[11] = wins, win_sum, loss_sum, best_win, best_loss, fees
+        if n > 0:
+            out[3], out[4], out[6], out[7], out[8] = pnl_sum / n, pct_sum / n, best, worst, held / n
+        if n > 1:
+            mean = pct_sum / n
+            spread = 0.0
+            for k in range(n):
+                spread += (trades[k, pct_col] - mean) ** 2
+            out[5] = math.sqrt(spread / (n - 1))
+        return out
+
+    return trade_stats
+
+
+trade_stats = _trade_stats_reading((T_PNL, T_PNL_PCT, T_FEES, T_ENTRY_BAR, T_EXIT_BAR))
 
 
 def _probabilistic_sharpe(sharpe: float, skew: float, kurtosis: float, n: int) -> float:
@@ -588,26 +603,29 @@ def _select_key(keys: npt.NDArray[np.uint64], rank: int) -> np.uint64:  # pragma
 
 
 def _per_symbol(trades: FloatArray, symbols: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    sums = _group_sums(trades, T_SYMBOL, len(symbols))
+    sums = _group_sums(trades, T_SYMBOL, len(symbols), T_PNL, T_PNL_PCT)
     return {symbol: _summary(sums[index]) for index, symbol in enumerate(symbols)}
 
 
 def _per_exit_reason(trades: FloatArray) -> dict[str, dict[str, float]]:
-    sums = _group_sums(trades, T_REASON, len(EXIT_REASONS))
+    sums = _group_sums(trades, T_REASON, len(EXIT_REASONS), T_PNL, T_PNL_PCT)
     return {reason: _summary(sums[code]) for code, reason in enumerate(EXIT_REASONS) if sums[code, 0]}
 
 
 @njit(cache=True, nogil=True)
-def _group_sums(trades: FloatArray, column: int, groups: int) -> FloatArray:  # pragma: no cover - compiled
-    """Return per group (the integer code in `column`): [trades, pnl, winners, sum of pnl_pct]."""
+def _group_sums(
+    trades: FloatArray, column: int, groups: int, pnl_col: int, pct_col: int
+) -> FloatArray:  # pragma: no cover - compiled
+    """Return per group (the integer code in `column`): [trades, pnl, winners, sum of pnl_pct].
+    The columns come as arguments (kernel.py's constants would not key numba's cache)."""
     out = np.zeros((groups, 4))
     for k in range(trades.shape[0]):
         g = int(trades[k, column])
-        pnl = trades[k, T_PNL]
+        pnl = trades[k, pnl_col]
         out[g, 0] += 1.0
         out[g, 1] += pnl
         out[g, 2] += pnl > 0
-        out[g, 3] += trades[k, T_PNL_PCT]
+        out[g, 3] += trades[k, pct_col]
     return out
 
 
