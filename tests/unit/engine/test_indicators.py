@@ -101,6 +101,29 @@ def test_given_values_when_sma_crosses_then_equals_crossings_of_two_smas(
     np.testing.assert_array_equal(down, ta.crossed_below(fast_line, slow_line))
 
 
+@pytest.mark.parametrize("scale", [1e-310, 1e-300, 1e-8, 1.0, 3e150, 1e300])
+@pytest.mark.parametrize("special", [None, np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize(("fast", "slow"), [(10, 30), (3, 7), (1, 2), (7, 3)])
+def test_given_extreme_or_non_finite_values_when_sma_crosses_then_equals_crossings_of_two_smas(
+    scale: float, special: float | None, fast: int, slow: int
+) -> None:
+    # Given: magnitudes where products by reciprocals round differently from quotients (subnormal
+    # to near overflow), near-ties (a grid with flat stretches), maybe a NaN or an infinity
+    rng = np.random.default_rng(3)
+    values = np.repeat(np.round(rng.normal(100, 1, 900)), rng.integers(1, 5, 900))[:3000] * scale
+    values[::97] = np.nextafter(values[::97], np.inf)
+    if special is not None:
+        values[[5, 1500, 2047]] = special
+
+    # When
+    up, down = ta.sma_crosses(values, fast, slow)
+
+    # Then
+    fast_line, slow_line = ta.sma(values, fast), ta.sma(values, slow)
+    np.testing.assert_array_equal(up, ta.crossed_above(fast_line, slow_line))
+    np.testing.assert_array_equal(down, ta.crossed_below(fast_line, slow_line))
+
+
 def test_given_two_lines_when_crosses_then_both_directions_equal_crossed_above_and_below() -> None:
     # Given: lines that touch, cross and start with NaN
     a = np.array([np.nan, 1.0, 2.0, 2.0, 1.0, 3.0, 3.0, 0.5])

@@ -198,23 +198,65 @@ def _block_run(
     return total
 
 
+# Quotients by multiplication: a x RN(1/p), rounded, is within 3 x 2^-53 of x / p relative (plus
+# 2^-1074 absolute for subnormals), as is the exactly rounded x / p. Two such products further apart
+# than _NEAR x (|a| + |b|) + _TINY are ordered as the exact quotients are; closer pairs are divided.
+_NEAR = 2.0**-50
+_TINY = 2.0**-1060
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _near(a: float, b: float) -> bool:  # pragma: no cover - compiled
+    """Tell whether two products by reciprocals may order unlike the exact quotients (see _NEAR)."""
+    return bool(abs(a - b) <= _NEAR * (abs(a) + abs(b)) + _TINY)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _averages(
+    f: FloatArray, s: FloatArray, fast: int, slow: int, size: int, a: FloatArray, b: FloatArray
+) -> int:  # pragma: no cover - compiled
+    """Set a[k], b[k] to f[k] / fast, s[k] / slow for k in 1..size, multiplying by the reciprocals
+    (a vector division costs several multiplications); where a pair is `_near`, the exact quotients.
+    Each pair then compares as the exact quotients (`sma`'s values) do."""
+    to_fast, to_slow = 1.0 / fast, 1.0 / slow
+    near = 0
+    for k in range(np.uint64(1), np.uint64(size + 1)):
+        a[k], b[k] = f[k] * to_fast, s[k] * to_slow
+        near += _near(a[k], b[k])
+    if near:  # rare: the two averages agree to ~15 digits (flat prices)
+        for k in range(np.uint64(1), np.uint64(size + 1)):
+            if _near(a[k], b[k]):
+                a[k], b[k] = f[k] / fast, s[k] / slow
+    return near
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _crossed_above(a: FloatArray, b: FloatArray, size: int, out: BoolArray) -> None:  # pragma: no cover
+    """Set out[k] where a moves above b from bar k to k + 1 (one output per loop: it vectorizes)."""
+    one = np.uint64(1)
+    for k in range(np.uint64(size)):
+        out[k] = (a[k + one] > b[k + one]) & (a[k] <= b[k])
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def sma_crosses(values: FloatArray, fast: int, slow: int) -> tuple[BoolArray, BoolArray]:  # pragma: no cover
     """Return (crossed_above, crossed_below) of sma(values, fast) against sma(values, slow).
 
     Bit for bit `crossed_above(sma(values, fast), sma(values, slow))` and `crossed_below(...)`,
     without the four intermediate arrays, RESUM bars at a time (a block starts where `sma`
-    re-sums): the two running sums in one serial loop, then the divisions and comparisons in
+    re-sums): the two running sums in one serial loop, then the averages and comparisons in
     loops free of dependencies between bars, which vectorize.
     """
     n = values.shape[0]
-    up = np.zeros(n, dtype=np.bool_)
-    down = np.zeros(n, dtype=np.bool_)
+    flags = np.zeros((2, n), dtype=np.bool_)  # one block: two freed 1 MB ones go back to the OS
+    up, down = flags[0], flags[1]
     if fast < 1 or slow < 1:
         return up, down
-    f = np.empty(RESUM + 1)  # [0]: the bar before the block; [1 + k]: the block's bar k
+    f = np.empty(RESUM + 1)  # running sums: [1 + k] the block's bar k
     s = np.empty(RESUM + 1)
-    f[0] = s[0] = np.nan
+    a = np.empty(RESUM + 1)  # averages: [0] the bar before the block, [1 + k] the block's bar k
+    b = np.empty(RESUM + 1)
+    a[0] = b[0] = np.nan
     one = np.uint64(1)
     for begin in range(0, n, RESUM):
         end = min(begin + RESUM, n)
@@ -230,11 +272,8 @@ def sma_crosses(values: FloatArray, fast: int, slow: int) -> tuple[BoolArray, Bo
             f[i - at + one] = total_f
             s[i - at + one] = total_s
         size = end - begin
-        for k in range(one, np.uint64(size + 1)):
-            f[k] = f[k] / fast
-            s[k] = s[k] / slow
-        for k in range(np.uint64(size)):
-            up[at + k] = (f[k + one] > s[k + one]) & (f[k] <= s[k])
-            down[at + k] = (s[k + one] > f[k + one]) & (s[k] <= f[k])
-        f[0], s[0] = f[size], s[size]
+        _averages(f, s, fast, slow, size, a, b)
+        _crossed_above(a, b, size, up[begin:end])
+        _crossed_above(b, a, size, down[begin:end])
+        a[0], b[0] = a[size], b[size]
     return up, down
