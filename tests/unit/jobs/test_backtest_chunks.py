@@ -80,8 +80,27 @@ def test_given_rows_when_ranked_then_best_first_nan_last_ties_in_order() -> None
         {"id": 3, "sharpe": 1.0, "var_95": 0.2},
         {"id": 4, "sharpe": math.inf, "var_95": 0.2},
     ]
-    assert [row["id"] for row in rank_rows(rows, "sharpe")] == [2, 0, 3, 1, 4]
+    assert [row["id"] for row in rank_rows(rows, "sharpe")] == [4, 2, 0, 3, 1]
     assert [row["id"] for row in rank_rows(rows, "var_95")] == [1, 3, 4, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [("profit_factor", [1, 0, 3, 2, 4]), ("var_95", [2, 3, 0, 1, 4])],
+    ids=["higher is better", "lower is better"],
+)
+def test_given_infinite_values_when_ranked_then_they_are_extremes_and_nan_is_last(
+    metric: str, expected: list[int]
+) -> None:
+    # Given: +inf is a profit factor with no losing trade, the best case
+    values = [2.0, math.inf, -math.inf, 1.0, math.nan]
+    rows = [{"id": k, metric: value} for k, value in enumerate(values)]
+
+    # When
+    ranked = rank_rows(rows, metric)
+
+    # Then
+    assert [row["id"] for row in ranked] == expected
 
 
 def test_given_two_chunks_when_each_reports_then_job_progress_is_their_sum(

@@ -21,14 +21,19 @@ Row = TypeVar("Row", bound=Mapping[str, Any])
 
 
 def rank_rows(rows: Sequence[Row], metric: str) -> list[Row]:
-    """Rows best first by `metric`; a missing, NaN or infinite value ranks last; ties keep their order."""
+    """Rows best first by `metric`; ties keep their order.
+
+    Infinities are real extremes: +inf (a profit factor with no losing trade) is the best value when
+    higher is better and the worst when lower is better, -inf the reverse. A missing or NaN value
+    ranks last either way.
+    """
     ascending = metric in ASCENDING_METRICS
 
     def key(row: Row) -> tuple[bool, float]:
         value = row.get(metric)
         # numbers.Real covers numpy scalars too (np.int64 is not an int)
         number = float(value) if isinstance(value, numbers.Real) else math.nan
-        if not math.isfinite(number):
+        if math.isnan(number):
             return (True, 0.0)
         return (False, number if ascending else -number)
 
