@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from tests.unit.engine.candles import bars_from_closes
+from tests.unit.engine.test_strategy import MINE
 from tradai.cli import backtest as backtest_cli
 from tradai.cli.bars_source import BARS_SOURCE
 from tradai.cli.data import market_data_store
@@ -198,6 +200,45 @@ def test_given_a_date_range_when_bars_read_then_the_end_day_is_included_whole(cs
     assert bars.index[0] == pd.Timestamp("2024-01-03", tz="UTC")
     assert bars.index[-1] == pd.Timestamp("2024-01-05T23:00", tz="UTC")
     assert len(bars) == 3 * 24
+
+
+@pytest.fixture
+def strategy_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """TRADAI_STRATEGY_PATH set to a folder with a user strategy `mine` and a file that fails to import."""
+    from tradai.settings import get_settings
+
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "mine.py").write_text(MINE)
+    (folder / "bad.py").write_text("import no_such_module_here\n")
+    monkeypatch.setenv("TRADAI_STRATEGY_PATH", str(folder))
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("strategy", ["mine", "sma_cross"])
+def test_given_strategy_path_env_when_backtest_then_user_and_builtin_strategies_run_beside_a_broken_file(
+    app: typer.Typer, csv_file: Path, strategy_folder: Path, strategy: str
+) -> None:
+    # When
+    result = RUNNER.invoke(app, ["backtest", "-s", strategy, "--data", str(csv_file), "--json"])
+
+    # Then
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["reproducibility"]["strategy"] == strategy
+
+
+def test_given_strategy_path_env_with_a_broken_file_when_an_unknown_name_then_the_error_names_the_file(
+    app: typer.Typer, csv_file: Path, strategy_folder: Path
+) -> None:
+    # When
+    result = RUNNER.invoke(app, ["backtest", "-s", "ghost", "--data", str(csv_file)])
+
+    # Then
+    assert result.exit_code == 2
+    assert "bad.py: ModuleNotFoundError" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.fixture

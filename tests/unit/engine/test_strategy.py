@@ -135,9 +135,7 @@ def test_given_builtins_when_listed_then_all_four_are_found_by_name() -> None:
         resolve_strategy("no_such_strategy")
 
 
-def test_given_user_folder_when_resolved_then_its_strategy_is_found_and_hashed(tmp_path: Path) -> None:
-    # Given
-    source = """
+MINE = """
 import numpy as np
 from tradai.engine import Strategy, Signals
 
@@ -146,7 +144,11 @@ class Mine(Strategy):
     def signals(self, bars):
         return Signals(enter_long=np.zeros(len(bars), bool), exit_long=np.zeros(len(bars), bool))
 """
-    (tmp_path / "mine.py").write_text(source)
+
+
+def test_given_user_folder_when_resolved_then_its_strategy_is_found_and_hashed(tmp_path: Path) -> None:
+    # Given
+    (tmp_path / "mine.py").write_text(MINE)
 
     # When
     cls = resolve_strategy("mine", tmp_path)
@@ -158,13 +160,31 @@ class Mine(Strategy):
     assert len(result.record.code_hash) == 64
 
 
-def test_given_broken_user_file_when_loaded_then_strategy_error_names_the_file(tmp_path: Path) -> None:
+def test_given_broken_user_file_when_a_name_is_not_found_then_strategy_error_names_the_file(
+    tmp_path: Path,
+) -> None:
     # Given
     (tmp_path / "bad.py").write_text("raise RuntimeError('nope')\n")
 
-    # When / Then
-    with pytest.raises(StrategyError, match=r"bad\.py"):
+    # When / Then: the missing strategy may be in the file that fails
+    with pytest.raises(StrategyError, match=r"'anything'.*bad\.py: RuntimeError: nope"):
         resolve_strategy("anything", tmp_path)
+
+
+def test_given_broken_user_file_when_other_strategies_are_looked_up_then_they_are_found(
+    tmp_path: Path,
+) -> None:
+    # Given: one file that does not import beside one that does
+    (tmp_path / "bad.py").write_text("def broken(:\n")
+    (tmp_path / "mine.py").write_text(MINE)
+
+    # When
+    names = set(available_strategies(tmp_path))
+
+    # Then: built-ins and the good file's strategy are still there
+    assert resolve_strategy("sma_cross", tmp_path).name == "sma_cross"
+    assert resolve_strategy("mine", tmp_path).name == "mine"
+    assert {"sma_cross", "PascalStrategy", "mine"} <= names
 
 
 def test_given_a_run_when_finished_then_record_reproduces_it() -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.unit.engine.test_strategy import MINE
 from tests.unit.lifecycle.conftest import register
+from tradai.adapters.engine_catalog import EngineStrategyCatalog
 from tradai.bootstrap import Container
 from tradai.domain.jobs import BacktestJob
 from tradai.domain.strategy_versions import VersionMetrics
@@ -172,3 +175,34 @@ def test_given_backtests_and_live_trades_when_performance_read_then_both_over_ti
     assert first["return_pct"] == pytest.approx(1.01 * 1.02 - 1)
     assert second["cumulative_return"] == pytest.approx(1.01 * 1.02 * 0.99 - 1)
     assert client.get("/api/v1/catalog/strategies/nope/performance").status_code == 404
+
+
+def test_given_a_user_strategy_file_that_broke_when_catalog_read_then_others_work_and_it_reports_why(
+    client: TestClient, container: Container, tmp_path: Path
+) -> None:
+    # Given: a user strategy registered while its file imported, then the file broke
+    folder = tmp_path / "user_strategies"
+    folder.mkdir()
+    (folder / "mine.py").write_text(MINE)
+    container.strategies = EngineStrategyCatalog(folder)
+    register(client, "mine", strategy_class="mine")
+    (folder / "mine.py").write_text("def broken(:\n")
+
+    # When
+    mine = client.get("/api/v1/catalog/strategies/mine")
+    builtin = client.get("/api/v1/catalog/strategies/PascalStrategy")
+    ghost = client.get("/api/v1/catalog/strategies/ghost")
+
+    # Then: the registered strategy still shows its versions and why its class cannot be described
+    assert mine.status_code == 200, mine.text
+    assert [v["version"] for v in mine.json()["versions"]] == ["1.0.0"]
+    assert mine.json()["strategy_class"] is None
+    assert "mine.py: SyntaxError" in mine.json()["class_error"]
+    # And built-ins are untouched; an unknown name is a 422 naming the file it might be in
+    assert (builtin.status_code, builtin.json()["timeframe"], builtin.json()["class_error"]) == (
+        200,
+        "1h",
+        None,
+    )
+    assert (ghost.status_code, ghost.json()["code"]) == (422, "STRATEGY_ERROR")
+    assert "mine.py" in ghost.json()["detail"]

@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import inspect
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradai.domain.errors import StrategyError, StrategyNotFound
@@ -19,13 +20,26 @@ def builtin_strategies() -> dict[str, type[Strategy]]:
     return {cls.name: cls for cls in BUILTINS}
 
 
-def folder_strategies(folder: Path) -> dict[str, type[Strategy]]:
+@dataclass(frozen=True)
+class FolderStrategies:
+    """What a user strategies folder holds: the strategies of the files that import, and the others.
+
+    Attributes:
+        strategies: name -> class, from the files that import.
+        broken: file name -> why it does not import (one line), for the lookups that might need it.
+    """
+
+    strategies: dict[str, type[Strategy]] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict)
+
+
+def folder_strategies(folder: Path) -> FolderStrategies:
     """Return the strategy classes defined in the `*.py` files of `folder` (not recursive).
 
-    Raises:
-        StrategyError: a file fails to import; the message names the file.
+    A file that fails to import is reported in `broken`, not raised: one bad file must not hide the
+    built-ins and the other files' strategies.
     """
-    found: dict[str, type[Strategy]] = {}
+    found = FolderStrategies()
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.py")):
@@ -41,9 +55,9 @@ def folder_strategies(folder: Path) -> dict[str, type[Strategy]]:
             spec.loader.exec_module(module)
         except Exception as error:  # a user file may raise anything at import
             sys.modules.pop(module_name, None)
-            raise StrategyError(
-                f"cannot load strategies from {path.name}: {type(error).__name__}: {error}"
-            ) from error
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            found.broken[path.name] = f"{type(error).__name__}: {first_line}"
+            continue
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -52,17 +66,25 @@ def folder_strategies(folder: Path) -> dict[str, type[Strategy]]:
                 and value.__module__ == module_name
                 and value.name
             ):
-                found[value.name] = value
+                found.strategies[value.name] = value
     return found
 
 
 def available_strategies(strategy_path: Path | None = None) -> dict[str, type[Strategy]]:
-    """Return every strategy by name: built-ins, then the user folder (which may not shadow a built-in)."""
+    """Return every loadable strategy by name: built-ins, then the user folder (which may not shadow a
+    built-in). Files of the folder that fail to import are left out (see `folder_strategies`)."""
+    return _lookup(strategy_path)[0]
+
+
+def _lookup(strategy_path: Path | None) -> tuple[dict[str, type[Strategy]], dict[str, str]]:
     strategies = builtin_strategies()
+    broken: dict[str, str] = {}
     if strategy_path is not None:
-        for name, cls in folder_strategies(strategy_path).items():
+        folder = folder_strategies(strategy_path)
+        for name, cls in folder.strategies.items():
             strategies.setdefault(name, cls)
-    return strategies
+        broken = folder.broken
+    return strategies, broken
 
 
 def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None = None) -> type[Strategy]:
@@ -74,7 +96,9 @@ def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None 
 
     Raises:
         StrategyNotFound: no strategy has that name.
-        StrategyError: the argument is neither a name nor a Strategy subclass.
+        StrategyError: the argument is neither a name nor a Strategy subclass; or no loadable strategy
+            has the name and some file of the folder fails to import (the message names it: the
+            strategy may be in it).
     """
     if isinstance(strategy, type):
         if not issubclass(strategy, Strategy):
@@ -82,12 +106,17 @@ def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None 
         return strategy
     if not isinstance(strategy, str):
         raise StrategyError(f"strategy must be a name or a Strategy class, got {type(strategy).__name__}")
-    strategies = available_strategies(strategy_path)
+    strategies, broken = _lookup(strategy_path)
     if strategy in strategies:
         return strategies[strategy]
     folded = {name.lower(): cls for name, cls in strategies.items()}
     if strategy.lower() in folded:
         return folded[strategy.lower()]
+    if broken:
+        files = "; ".join(f"{name}: {why}" for name, why in broken.items())
+        raise StrategyError(
+            f"no loadable strategy is named {strategy!r}, and cannot load strategies from {files}"
+        )
     raise StrategyNotFound(
         f"unknown strategy {strategy!r} (available: {', '.join(sorted(strategies))})", strategy=strategy
     )

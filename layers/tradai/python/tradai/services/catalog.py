@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from tradai.domain.errors import StrategyError
 from tradai.domain.registry import ModelVersionNotFound
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
 from tradai.domain.strategy_versions import StrategyNotFound, VersionMetrics
@@ -101,19 +102,32 @@ class CatalogDetail:
     info: StrategyInfo | None
     versions: list[Ranked]
     champion_version: str | None
+    info_error: str | None = None  # why a registered strategy's class cannot be described
 
 
 def catalog_detail(*, store: DocumentStore, catalog: StrategyCatalog, name: str) -> CatalogDetail:
     """A registered strategy, or an engine strategy nobody registered yet.
 
+    A registered strategy whose class cannot be loaded (its user file fails to import) is still
+    shown, without the class's details and with `info_error` saying why.
+
     Raises:
         StrategyNotFound: neither goes by `name`.
+        StrategyError: no registered strategy goes by `name` and the engine cannot load the one
+            that might (a broken user file).
     """
     try:
         versions = versions_of(store, name)
     except StrategyNotFound:
         versions = []
-    info = _describe(catalog, versions[-1].strategy_class if versions else name)
+    strategy_class = versions[-1].strategy_class if versions else name
+    info_error = None
+    try:
+        info = _describe(catalog, strategy_class)
+    except StrategyError as exc:  # e.g. its user file fails to import: still show the versions
+        if not versions:
+            raise
+        info, info_error = None, exc.detail
     if info is None and not versions:
         raise StrategyNotFound(f"no strategy named {name!r} is registered or built in")
     evidence = latest_metrics(store=store, versions=versions)
@@ -124,6 +138,7 @@ def catalog_detail(*, store: DocumentStore, catalog: StrategyCatalog, name: str)
         info=info,
         versions=sorted(rank(listed), key=lambda entry: entry.item.version.created_at),
         champion_version=champion.version if champion else None,
+        info_error=info_error,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tradai.api.schemas.strategies import MetricsPublic, StrategySummary
 from tradai.domain.strategy_versions import Stage
@@ -87,6 +87,9 @@ class CatalogStrategy(BaseModel):
     champion_version: str | None
     best_score: float | None
     versions: list[CatalogVersion]
+    class_error: str | None = Field(
+        default=None, description="Why the engine class cannot be described (e.g. its file fails to import)."
+    )
 
     @classmethod
     def of(cls, detail: CatalogDetail) -> CatalogStrategy:
@@ -103,6 +106,7 @@ class CatalogStrategy(BaseModel):
             champion_version=detail.champion_version,
             best_score=max(scores, default=None),
             versions=[CatalogVersion.of(entry) for entry in detail.versions],
+            class_error=detail.info_error,
         )
 
 
