@@ -54,6 +54,84 @@ def _value(pos: FloatArray, s: int, price: float) -> float:  # pragma: no cover 
     return worth
 
 
+# The trade arithmetic on scalars, shared with the fused sweep kernel (sweep_kernel.py) so both
+# compute every price, size and pnl in the same order, bit for bit.
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def entry_terms(
+    direction: float, raw_price: float, budget: float, fee: float, slippage: float, leverage: float
+) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
+    """Return (fill price, units, margin, entry fee) of a position committing `budget` of cash as
+    margin plus entry fee."""
+    price = raw_price * (1.0 + slippage * direction)
+    units = budget / (price * (1.0 / leverage + fee))
+    return price, units, units * price / leverage, units * price * fee
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def exit_terms(
+    side: float, units: float, margin: float, entry: float, entry_fee: float, price: float, fee: float
+) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
+    """Return (cash given back, pnl, pnl_pct, both fees) of closing a position at `price`."""
+    exit_fee = units * price * fee
+    proceeds = (margin + units * (price - entry) * side) - exit_fee
+    pnl = proceeds - margin - entry_fee
+    return proceeds, pnl, pnl / (margin + entry_fee), entry_fee + exit_fee
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def stop_level(
+    side: float, entry: float, best: float, leverage: float, stoploss: float, trailing: float
+) -> tuple[float, int]:  # pragma: no cover - compiled
+    """Return (the level that stops a position, its exit reason): the nearest of liquidation, the
+    stop loss and the trailing stop (NaN = off), trailing from the best price before the bar."""
+    stop = entry * (1.0 - side / leverage)
+    reason = EXIT_LIQUIDATION
+    if not np.isnan(stoploss):
+        level = entry * (1.0 - side * stoploss)
+        if (level - stop) * side > 0:
+            stop, reason = level, EXIT_STOP_LOSS
+    if not np.isnan(trailing):
+        level = best * (1.0 - side * trailing)
+        if (level - stop) * side > 0:
+            stop, reason = level, EXIT_TRAILING_STOP
+    return stop, reason
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def risk_exit(  # pragma: no cover - compiled
+    side: float,
+    entry: float,
+    best: float,
+    held: float,
+    o: float,
+    high: float,
+    low: float,
+    leverage: float,
+    stoploss: float,
+    trailing: float,
+    roi_bars: npt.NDArray[np.int64],
+    roi_values: FloatArray,
+) -> tuple[int, float, float]:
+    """Return (exit reason or -1, raw price, best price after the bar) of a position held `held`
+    bars, if a stop or the ROI target is touched in this bar (stops first)."""
+    stop, reason = stop_level(side, entry, best, leverage, stoploss, trailing)
+    if (side > 0 and low <= stop) or (side < 0 and high >= stop):
+        # liquidation fills at its level even through a gap (the insurance fund eats the rest)
+        gap_fill = min(o, stop) if side > 0 else max(o, stop)
+        return reason, stop if reason == EXIT_LIQUIDATION else gap_fill, best
+    target = np.nan
+    for r in range(roi_bars.shape[0]):
+        if roi_bars[r] <= held:
+            target = roi_values[r]
+    if not np.isnan(target):
+        level = entry * (1.0 + side * target)
+        if (side > 0 and high >= level) or (side < 0 and low <= level):
+            return EXIT_ROI, max(o, level) if side > 0 else min(o, level), best
+    return -1, 0.0, max(best, high) if side > 0 else min(best, low)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def simulate(  # pragma: no cover - compiled; one flat loop is the point
     open_: FloatArray,
@@ -177,9 +255,10 @@ def simulate(  # pragma: no cover - compiled; one flat loop is the point
             sd = pos[s, P_SIDE]
             # a long at leverage 1 with no stop or target can only leave by signal: skip the checks
             if sd < 0 or (sd > 0 and guarded):
-                reason, price = _risk_exit(
-                    pos, s, i, o, high[s, i], low[s, i], leverage, stoploss, trailing, roi_bars, roi_values
-                )
+                reason, price, pos[s, P_BEST] = risk_exit(
+                    sd, pos[s, P_ENTRY], pos[s, P_BEST], i - pos[s, P_BAR], o, high[s, i], low[s, i],
+                    leverage, stoploss, trailing, roi_bars, roi_values,
+                )  # fmt: skip
                 if reason >= 0:
                     if reason != EXIT_LIQUIDATION:
                         price = price * (1.0 - slippage * sd)
@@ -383,53 +462,6 @@ def _fill(  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _risk_exit(  # pragma: no cover - compiled
-    pos: FloatArray,
-    s: int,
-    i: int,
-    o: float,
-    high: float,
-    low: float,
-    leverage: float,
-    stoploss: float,
-    trailing: float,
-    roi_bars: npt.NDArray[np.int64],
-    roi_values: FloatArray,
-) -> tuple[int, float]:
-    """Return (exit reason, raw price) if a stop or the ROI target is touched in this bar, else (-1, 0).
-
-    Also moves the trailing reference to this bar's best price when the position survives it.
-    """
-    sd = pos[s, P_SIDE]
-    e = pos[s, P_ENTRY]
-    stop = e * (1.0 - sd / leverage)
-    reason = EXIT_LIQUIDATION
-    if not np.isnan(stoploss):
-        level = e * (1.0 - sd * stoploss)
-        if (level - stop) * sd > 0:
-            stop, reason = level, EXIT_STOP_LOSS
-    if not np.isnan(trailing):
-        level = pos[s, P_BEST] * (1.0 - sd * trailing)
-        if (level - stop) * sd > 0:
-            stop, reason = level, EXIT_TRAILING_STOP
-    if (sd > 0 and low <= stop) or (sd < 0 and high >= stop):
-        # liquidation fills at its level even through a gap (the insurance fund eats the rest)
-        gap_fill = min(o, stop) if sd > 0 else max(o, stop)
-        return reason, stop if reason == EXIT_LIQUIDATION else gap_fill
-    held = i - pos[s, P_BAR]
-    target = np.nan
-    for r in range(roi_bars.shape[0]):
-        if roi_bars[r] <= held:
-            target = roi_values[r]
-    if not np.isnan(target):
-        level = e * (1.0 + sd * target)
-        if (sd > 0 and high >= level) or (sd < 0 and low <= level):
-            return EXIT_ROI, max(o, level) if sd > 0 else min(o, level)
-    pos[s, P_BEST] = max(pos[s, P_BEST], high) if sd > 0 else min(pos[s, P_BEST], low)
-    return -1, 0.0
-
-
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _open(  # pragma: no cover - compiled
     pos: FloatArray,
     s: int,
@@ -452,12 +484,11 @@ def _open(  # pragma: no cover - compiled
     budget = min(cash, size_fraction * weights[s] * equity)
     if budget <= 0.0:
         return cash
-    price = raw_price * (1.0 + slippage * direction)
-    qty = budget / (price * (1.0 / leverage + fee))
+    price, units, margin, entry_fee = entry_terms(direction, raw_price, budget, fee, slippage, leverage)
     pos[s, P_SIDE] = direction
-    pos[s, P_UNITS] = qty
-    pos[s, P_MARGIN] = qty * price / leverage
-    pos[s, P_FEE] = qty * price * fee
+    pos[s, P_UNITS] = units
+    pos[s, P_MARGIN] = margin
+    pos[s, P_FEE] = entry_fee
     pos[s, P_ENTRY] = price
     pos[s, P_BAR] = i
     pos[s, P_BEST] = price
@@ -480,10 +511,10 @@ def _close(  # pragma: no cover - compiled
     exit_tag: int,
 ) -> float:
     """Record trade `k` closing symbol `s` at `price`, flatten the position; return the cash it gives back."""
-    units, margin, entry_fee = pos[s, P_UNITS], pos[s, P_MARGIN], pos[s, P_FEE]
-    exit_fee = units * price * fee
-    proceeds: float = _value(pos, s, price) - exit_fee
-    pnl = proceeds - margin - entry_fee
+    units = pos[s, P_UNITS]
+    proceeds, pnl, pnl_pct, fees = exit_terms(
+        pos[s, P_SIDE], units, pos[s, P_MARGIN], pos[s, P_ENTRY], pos[s, P_FEE], price, fee
+    )
     trades[k, T_SYMBOL] = s
     trades[k, T_SIDE] = pos[s, P_SIDE]
     trades[k, T_ENTRY_BAR] = pos[s, P_BAR]
@@ -492,8 +523,8 @@ def _close(  # pragma: no cover - compiled
     trades[k, T_EXIT_PRICE] = price
     trades[k, T_UNITS] = units
     trades[k, T_PNL] = pnl
-    trades[k, T_PNL_PCT] = pnl / (margin + entry_fee)
-    trades[k, T_FEES] = entry_fee + exit_fee
+    trades[k, T_PNL_PCT] = pnl_pct
+    trades[k, T_FEES] = fees
     trades[k, T_REASON] = reason
     trades[k, T_ENTRY_TAG] = pos[s, P_TAG]
     trades[k, T_EXIT_TAG] = exit_tag

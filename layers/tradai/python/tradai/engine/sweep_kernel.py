@@ -3,10 +3,11 @@ parameter set, in one pass over one symbol's bars, with no per-set signal or equ
 
 Signals are read bar by bar from indicators shared by every set (one SMA per window), exactly as
 the strategies' `signals` compute them. The trade loop is `kernel.simulate`'s for one symbol, its
-position held in scalars with kernel._open, _close and _risk_exit's arithmetic in the same order
-(kernel.py's helpers take the shared arrays, and counting references on them from every thread
-cost more than the trades), and it jumps over bars where nothing can happen (flat with no entry
-signal; holding with no exit signal and no stop reached). tests/unit/engine/test_sweep.py checks
+position held in scalars; prices, sizes, pnl and stops come from kernel.py's scalar helpers
+(entry_terms, exit_terms, stop_level, risk_exit), as kernel.simulate's do (its own array helpers
+take the shared arrays, and counting references on them from every thread cost more than the
+trades). It jumps over bars where nothing can happen (flat with no entry signal; holding with no
+exit signal and no stop reached). tests/unit/engine/test_sweep.py checks
 every set of every built-in against `backtest()`.
 
 numba's cache checks only the source file of the function it compiled, not the modules whose
@@ -28,15 +29,16 @@ from numba import njit
 from tradai.engine import indicators, kernel, metrics
 from tradai.engine.kernel import (
     EXIT_LIQUIDATION,
-    EXIT_ROI,
-    EXIT_STOP_LOSS,
-    EXIT_TRAILING_STOP,
     T_ENTRY_BAR,
     T_EXIT_BAR,
     T_FEES,
     T_PNL,
     T_PNL_PCT,
     TRADE_FIELDS,
+    entry_terms,
+    exit_terms,
+    risk_exit,
+    stop_level,
 )
 from tradai.engine.metrics import equity_stats, trade_stats
 
@@ -136,10 +138,7 @@ def _opened(
     budget = min(cash, size_fraction * 1.0 * cash)
     if budget <= 0.0:
         return FLAT, cash
-    price = raw_price * (1.0 + slippage * direction)
-    units = budget / (price * (1.0 / leverage + fee))
-    margin = units * price / leverage
-    entry_fee = units * price * fee
+    price, units, margin, entry_fee = entry_terms(direction, raw_price, budget, fee, slippage, leverage)
     return (direction, units, margin, price, entry_fee, i, price), cash - margin - entry_fee
 
 
@@ -150,15 +149,14 @@ def _closed(
     """Record trade `k` as kernel._close does (the columns `trade_stats` reads); return the cash it
     gives back. `trades` must be the caller's own array (see `run_sets`)."""
     side, units, margin, entry, entry_fee, entry_bar, _ = position
-    exit_fee = units * price * fee
-    proceeds: float = (margin + units * (price - entry) * side) - exit_fee
-    pnl = proceeds - margin - entry_fee
+    proceeds, pnl, pnl_pct, fees = exit_terms(side, units, margin, entry, entry_fee, price, fee)
     trades[k, T_ENTRY_BAR] = entry_bar
     trades[k, T_EXIT_BAR] = i
     trades[k, T_PNL] = pnl
-    trades[k, T_PNL_PCT] = pnl / (margin + entry_fee)
-    trades[k, T_FEES] = entry_fee + exit_fee
-    return proceeds
+    trades[k, T_PNL_PCT] = pnl_pct
+    trades[k, T_FEES] = fees
+    given_back: float = proceeds
+    return given_back
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
@@ -186,54 +184,10 @@ def _filled(
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _risk(
-    position: Position,
-    i: int,
-    o: float,
-    high: float,
-    low: float,
-    leverage: float,
-    stoploss: float,
-    trailing: float,
-    roi_bars: npt.NDArray[np.int64],
-    roi_values: FloatArray,
-) -> tuple[int, float, float]:  # pragma: no cover - compiled
-    """Return (exit reason or -1, raw price, best price after the bar) as kernel._risk_exit does."""
-    side, entry, best = position[0], position[3], position[6]
-    stop = entry * (1.0 - side / leverage)
-    reason = EXIT_LIQUIDATION
-    if not np.isnan(stoploss):
-        level = entry * (1.0 - side * stoploss)
-        if (level - stop) * side > 0:
-            stop, reason = level, EXIT_STOP_LOSS
-    if not np.isnan(trailing):
-        level = best * (1.0 - side * trailing)
-        if (level - stop) * side > 0:
-            stop, reason = level, EXIT_TRAILING_STOP
-    if (side > 0 and low <= stop) or (side < 0 and high >= stop):
-        gap_fill = min(o, stop) if side > 0 else max(o, stop)
-        return reason, stop if reason == EXIT_LIQUIDATION else gap_fill, best
-    held = i - position[5]
-    target = np.nan
-    for r in range(roi_bars.shape[0]):
-        if roi_bars[r] <= held:
-            target = roi_values[r]
-    if not np.isnan(target):
-        level = entry * (1.0 + side * target)
-        if (side > 0 and high >= level) or (side < 0 and low <= level):
-            return EXIT_ROI, max(o, level) if side > 0 else min(o, level), best
-    return -1, 0.0, max(best, high) if side > 0 else min(best, low)
-
-
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _fixed_level(side: float, entry: float, leverage: float, stoploss: float) -> float:  # pragma: no cover
     """Return the level that closes a position when only liquidation and the stop loss can (0 for
-    an unlevered long without a stop: prices never reach it), as _risk computes it."""
-    level = entry * (1.0 - side / leverage)
-    if not np.isnan(stoploss):
-        stop = entry * (1.0 - side * stoploss)
-        if (stop - level) * side > 0:
-            level = stop
+    an unlevered long without a stop: prices never reach it), as risk_exit computes it."""
+    level, _ = stop_level(side, entry, entry, leverage, stoploss, np.nan)
     return level
 
 
@@ -361,9 +315,10 @@ def _build(stamp: int, rule: int) -> Callable[..., None]:
                     pend_entry = 0.0
                 side = position[0]
                 if side < 0 or (side > 0 and guarded):  # 2. stops and take profit
-                    reason, price, best = _risk(
-                        position, i, o, high[i], low[i], leverage, stoploss, trailing, roi_bars, roi_values
-                    )
+                    reason, price, best = risk_exit(
+                        side, position[3], position[6], i - position[5], o, high[i], low[i], leverage,
+                        stoploss, trailing, roi_bars, roi_values,
+                    )  # fmt: skip
                     if reason >= 0:
                         if reason != EXIT_LIQUIDATION:
                             price = price * (1.0 - slippage * side)
