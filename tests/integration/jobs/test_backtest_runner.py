@@ -87,7 +87,13 @@ def test_given_sweep_when_run_then_ranked_table_and_best_params(container: Conta
     outcome, _, _ = run_mode(container, mode="sweep", parameter_space={"fast": [3, 5, 8], "slow": [20, 30]})
     extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))
     assert len(extras["sweep"]["table"]) == 6
-    assert outcome.reproducibility["params"]["fast"] in (3, 5, 8)
+    # the stored result is the best set's run: its parameters, and the search that chose them
+    best = extras["sweep"]["table"][0]
+    assert (outcome.reproducibility["params"]["fast"], outcome.reproducibility["params"]["slow"]) == (
+        best["fast"],
+        best["slow"],
+    )
+    assert outcome.reproducibility["search"]["space"] == {"fast": [3, 5, 8], "slow": [20, 30]}
 
 
 def test_given_walk_forward_when_run_then_windows_and_efficiency(container: Container) -> None:
@@ -100,6 +106,15 @@ def test_given_walk_forward_when_run_then_windows_and_efficiency(container: Cont
     extras = json.loads(container.blobs.get(outcome.artifacts["metrics"]))
     assert len(extras["walk_forward"]["windows"]) == 3
     assert "efficiency_ratio" in extras["walk_forward"]
+
+    # And the record is the walk-forward's: no one parameter set (each window's is in its row), the space
+    record = outcome.reproducibility
+    assert record["params"] == {}
+    assert record["search"]["mode"] == "walk_forward"
+    assert record["search"]["space"] == {"fast": [3, 5], "slow": [20, 30]}
+    assert (record["search"]["windows"], record["search"]["train_fraction"]) == (3, 0.5)
+    assert all({"fast", "slow"} <= set(row) for row in extras["walk_forward"]["windows"])
+    assert record["bars_fingerprint"]
 
     # And progress told the bar date reached as the windows advanced, not only at the end
     dates = [m["current_date"] for _, m in sink.items if "type" not in m and m.get("current_date")]
@@ -132,3 +147,4 @@ def test_given_monte_carlo_when_run_then_percentiles_and_probabilities(container
     assert [float(p) for p in extras["total_return"]] == [5.0, 25.0, 50.0, 75.0, 95.0]
     assert 0 <= extras["prob_sharpe_positive"] <= 1
     assert extras["simulations"] == 200
+    assert (outcome.reproducibility["seed"], outcome.reproducibility["search"]["simulations"]) == (3, 200)

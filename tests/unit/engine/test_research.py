@@ -155,3 +155,61 @@ def test_given_a_strategy_that_tags_its_trades_when_walked_forward_then_trades_k
     assert set(result.trades["enter_tag"]) <= {"trend_pullback_long", "trend_pullback_short"}
     assert set(result.trades["exit_tag"]) <= {"momentum_exhausted", "trend_break", None}
     assert result.trades["enter_tag"].notna().all()
+
+
+def test_given_a_sweep_when_finished_then_its_record_reproduces_it() -> None:
+    # Given
+    first = sweep(BARS, "sma_cross", {"fast": [5, 10], "slow": [30]}, method="random", samples=3, seed=7)
+
+    # When: run again from the record alone
+    record = first.record
+    search = record.search or {}
+    again = sweep(
+        BARS, record.strategy, search["space"], method=search["method"], samples=search["samples"],
+        points=search["points"], metric=search["metric"], params=record.params, seed=record.seed,
+        **record.settings,
+    )  # fmt: skip
+
+    # Then
+    assert (record.strategy, record.seed, search["mode"]) == ("sma_cross", 7, "sweep")
+    assert record.code_hash == backtest(BARS, "sma_cross").record.code_hash
+    assert record.bars_fingerprint == backtest(BARS, "sma_cross").record.bars_fingerprint
+    assert again.record == record
+    pd.testing.assert_frame_equal(again.table, first.table)
+
+
+def test_given_a_walk_forward_when_finished_then_its_record_names_the_search_not_one_parameter_set() -> None:
+    # When
+    result = walk_forward(BARS, "sma_cross", {"fast": [5, 10], "slow": [30]}, windows=2, seed=3)
+
+    # Then: strategy, code, bars, engine, seed and space; each window's choice is in `windows`
+    record = result.record.to_dict()
+    single = backtest(BARS, "sma_cross").record
+    named = (record["strategy"], record["code_hash"], record["bars_fingerprint"], record["engine_version"])
+    assert named == ("sma_cross", single.code_hash, single.bars_fingerprint, single.engine_version)
+    assert record["seed"] == 3
+    assert record["params"] == {}
+    assert record["search"] == {
+        "mode": "walk_forward", "space": {"fast": [5, 10], "slow": [30]}, "windows": 2, "train_fraction": 0.7,
+        "anchored": False, "metric": "sharpe", "method": "grid", "points": 5, "samples": 50,
+    }  # fmt: skip
+    assert set(result.windows["fast"]) <= {5, 10}
+
+
+def test_given_a_monte_carlo_when_finished_then_its_record_is_the_runs_with_its_seed() -> None:
+    # Given
+    result = backtest(BARS, "sma_cross", {"fast": 5, "slow": 20}, seed=11)
+
+    # When
+    simulated = monte_carlo(result, simulations=50, seed=2)
+
+    # Then
+    record = simulated.record
+    assert (record.params, record.bars_fingerprint, record.code_hash) == (
+        result.record.params, result.record.bars_fingerprint, result.record.code_hash,
+    )  # fmt: skip
+    assert record.seed == 2
+    assert record.search == {
+        "mode": "monte_carlo", "simulations": 50, "percentiles": [5.0, 25.0, 50.0, 75.0, 95.0],
+        "backtest_seed": 11,
+    }  # fmt: skip

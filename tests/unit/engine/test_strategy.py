@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from tradai.engine import (
     backtest,
 )
 from tradai.engine.registry import available_strategies, code_hash, resolve_strategy
+from tradai.strategies import pascal
 
 BARS = bars_from_closes(np.linspace(100, 120, 50))
 
@@ -188,13 +190,41 @@ def test_given_broken_user_file_when_other_strategies_are_looked_up_then_they_ar
 
 
 def test_given_a_run_when_finished_then_record_reproduces_it() -> None:
-    # Given
-    first = backtest(BARS, "sma_cross", {"fast": 3, "slow": 8}, seed=42)
+    # Given: a swinging price, so the run trades
+    bars = bars_from_closes(100 + 10 * np.sin(np.linspace(0, 12, 200)), spread=0.002)
+    first = backtest(bars, "sma_cross", {"fast": 3, "slow": 8}, seed=42)
 
     # When
-    second = backtest(BARS, "sma_cross", first.record.params, **first.record.settings, seed=first.record.seed)
+    second = backtest(bars, "sma_cross", first.record.params, **first.record.settings, seed=first.record.seed)
 
     # Then
     assert first.record.to_dict() == second.record.to_dict()
-    assert first.record.bars_fingerprint != backtest(BARS * 1.01, "sma_cross").record.bars_fingerprint
-    assert first.metrics == second.metrics or np.isnan(first.metrics["sharpe"])
+    assert first.record.bars_fingerprint != backtest(bars * 1.01, "sma_cross").record.bars_fingerprint
+    assert first.metrics["trades_count"] > 0
+    np.testing.assert_equal(second.metrics, first.metrics)  # every metric, NaN where both are NaN
+
+
+def test_given_a_user_strategy_when_a_module_helper_changes_then_its_code_hash_changes(
+    tmp_path: Path,
+) -> None:
+    # Given: the strategy's rule lives in a module-level helper, outside the class
+    source = MINE.replace("import numpy as np", "import numpy as np\n\nWINDOW = 3")
+    (tmp_path / "mine.py").write_text(source)
+    before = code_hash(resolve_strategy("mine", tmp_path))
+
+    # When: only the helper changes
+    (tmp_path / "mine.py").write_text(source.replace("WINDOW = 3", "WINDOW = 4"))
+    after = code_hash(resolve_strategy("mine", tmp_path))
+
+    # Then: the hash is the file's sha256, so it changes
+    assert before != after
+    assert after == hashlib.sha256((tmp_path / "mine.py").read_bytes()).hexdigest()
+
+
+def test_given_a_builtin_when_hashed_then_the_hash_is_its_modules_file() -> None:
+    # When
+    cls = resolve_strategy("PascalStrategy")
+
+    # Then
+    assert code_hash(cls) == hashlib.sha256(Path(pascal.__file__).read_bytes()).hexdigest()
+    assert backtest(BARS, cls).record.code_hash == code_hash(cls)

@@ -97,7 +97,16 @@ def sweep(
             )  # fmt: skip
         if as_json:
             typer.echo(
-                json.dumps(_table_json(result.table, {"best_params": result.best_params, "metric": metric}))
+                json.dumps(
+                    _table_json(
+                        result.table,
+                        {
+                            "best_params": result.best_params,
+                            "metric": metric,
+                            "reproducibility": result.record.to_dict(),
+                        },
+                    )
+                )
             )
         else:
             _print_table(f"sweep ranked by {metric}", result.table.head(top))
@@ -133,6 +142,7 @@ def walk_forward(
             extra = {
                 "metrics": json_safe(result.metrics),
                 "efficiency_ratio": json_safe(result.efficiency_ratio),
+                "reproducibility": result.record.to_dict(),
             }
             typer.echo(json.dumps(_table_json(result.windows, extra)))
         else:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from tradai.domain.errors import InvalidSettings
 from tradai.engine.progress import Progress, reporter
-from tradai.engine.result import BacktestResult
+from tradai.engine.result import BacktestResult, Reproducibility
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,9 @@ class MonteCarloResult:
         max_drawdown: percentile -> max drawdown (a fraction <= 0, like the metric).
         prob_sharpe_positive: share of samples whose trade returns have a positive mean (Sharpe > 0).
         prob_loss: share of samples ending below the starting capital.
-        simulations, seed: what reproduces it.
+        simulations, seed: how it sampled.
+        record: what reproduces it: the backtest's record with this seed, and in `search` the mode,
+            simulations, percentiles and the backtest's own seed.
     """
 
     total_return: dict[float, float]
@@ -31,6 +33,7 @@ class MonteCarloResult:
     prob_loss: float
     simulations: int
     seed: int
+    record: Reproducibility
 
 
 def trade_returns(result: BacktestResult) -> npt.NDArray[np.float64]:
@@ -72,10 +75,15 @@ def monte_carlo(
     if simulations < 1:
         raise InvalidSettings("simulations must be at least 1")
     report = reporter(progress)
+    search = {
+        "mode": "monte_carlo", "simulations": simulations, "percentiles": [float(p) for p in percentiles],
+        "backtest_seed": result.record.seed,
+    }  # fmt: skip
+    record = replace(result.record, seed=seed, search=search)
     returns = trade_returns(result)
     if len(returns) == 0:
         zeros = {float(p): 0.0 for p in percentiles}
-        return MonteCarloResult(zeros, dict(zeros), 0.0, 0.0, simulations, seed)
+        return MonteCarloResult(zeros, dict(zeros), 0.0, 0.0, simulations, seed, record)
     rng = np.random.default_rng(seed)
     totals, drawdowns, positive = [], [], 0
     batch = max(1, 1_000_000 // len(returns))  # bound memory: about a million draws at a time
@@ -97,4 +105,5 @@ def monte_carlo(
         prob_loss=float((total < 0).mean()),
         simulations=simulations,
         seed=seed,
+        record=record,
     )

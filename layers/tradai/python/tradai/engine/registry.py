@@ -122,22 +122,27 @@ def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None 
     )
 
 
-_HASHES: dict[type[Strategy], str] = {}  # reading and hashing source costs more than a small backtest
+_HASHES: dict[type[Strategy], str] = {}  # reading and hashing a file costs more than a small backtest
 
 
 def code_hash(cls: type[Strategy]) -> str:
-    """Return a sha256 of the class's source (of its file when the source cannot be isolated)."""
+    """Return the sha256 of the source file of the strategy's module (`sha256sum` of the file).
+
+    The whole module, not the class alone: a strategy's behaviour also lives in the module-level
+    helpers and constants it uses. A built-in's module is its file in `tradai/strategies/`, a user
+    strategy's the file in the strategies folder.
+    """
     if cls not in _HASHES:
-        _HASHES[cls] = _source_hash(cls)
+        _HASHES[cls] = hashlib.sha256(_module_source(cls)).hexdigest()
     return _HASHES[cls]
 
 
-def _source_hash(cls: type[Strategy]) -> str:
+def _module_source(cls: type[Strategy]) -> bytes:
+    """The bytes of the class's module file; the class source, or its name, when there is no file."""
     try:
-        source = inspect.getsource(cls).encode()
-    except (OSError, TypeError):
+        return Path(inspect.getfile(cls)).read_bytes()
+    except (OSError, TypeError):  # a class made in a REPL or by exec has no module file
         try:
-            source = Path(inspect.getfile(cls)).read_bytes()
+            return inspect.getsource(cls).encode()
         except (OSError, TypeError):
-            source = cls.__qualname__.encode()
-    return hashlib.sha256(source).hexdigest()
+            return cls.__qualname__.encode()

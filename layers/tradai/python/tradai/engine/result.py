@@ -27,10 +27,13 @@ class Reproducibility:
     engine_version: str
     bars_fingerprint: str
     seed: int | None
+    search: dict[str, Any] | None = None
+    """How a sweep, walk-forward or Monte Carlo searched or sampled (mode, space, method, ...);
+    None for a single run."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the record as JSON-ready data."""
-        return {
+        """Return the record as JSON-ready data (`search` only when there is one)."""
+        record = {
             "strategy": self.strategy,
             "strategy_version": self.strategy_version,
             "code_hash": self.code_hash,
@@ -40,6 +43,9 @@ class Reproducibility:
             "bars_fingerprint": self.bars_fingerprint,
             "seed": self.seed,
         }
+        if self.search is not None:
+            record["search"] = json_safe(self.search)
+        return record
 
 
 @dataclass(frozen=True)

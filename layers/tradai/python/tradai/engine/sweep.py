@@ -19,7 +19,9 @@ from tradai.domain.ranking import rank_rows
 from tradai.engine.config import SimulationSettings
 from tradai.engine.metrics import CURVE_METRICS, compute_metrics
 from tradai.engine.progress import Progress, reporter
+from tradai.engine.records import search_record, space_record
 from tradai.engine.registry import resolve_strategy
+from tradai.engine.result import Reproducibility
 from tradai.engine.run import Market, build_market, signal_matrix, simulate
 from tradai.engine.strategy import Strategy
 from tradai.engine.sweep_fused import FusedSweep, fused_sweep
@@ -34,12 +36,15 @@ class SweepResult:
         best_params: the winning parameter set.
         metric: the ranking metric.
         skipped: parameter sets the strategy refused (e.g. fast >= slow).
+        record: what reproduces the sweep: strategy, code hash, fixed params, settings, engine
+            version, bars fingerprint, seed, and in `search` the space, method, points, samples, metric.
     """
 
     table: pd.DataFrame
     best_params: dict[str, Any]
     metric: str
     skipped: int
+    record: Reproducibility
 
 
 def parameter_sets(
@@ -190,7 +195,12 @@ def sweep(
                 rows[k] = row
     table = pd.DataFrame(rank_rows(rows, metric))
     best = {name: _plain(table.loc[0, name]) for name in instances[0].params}
-    return SweepResult(table=table, best_params=best, metric=metric, skipped=skipped)
+    search = {
+        "mode": "sweep", "space": space_record(space), "method": method, "points": points, "samples": samples,
+        "metric": metric,
+    }  # fmt: skip
+    record = search_record(cls, params or {}, config, market.fingerprint, search)
+    return SweepResult(table=table, best_params=best, metric=metric, skipped=skipped, record=record)
 
 
 RunSets = Callable[[Sequence[int], bool], list[dict[str, Any]]]

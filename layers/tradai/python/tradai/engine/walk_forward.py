@@ -16,7 +16,9 @@ from tradai.engine.config import SimulationSettings
 from tradai.engine.kernel import T_ENTRY_BAR, T_EXIT_BAR
 from tradai.engine.metrics import RunArrays, compute_metrics
 from tradai.engine.progress import Progress, reporter
+from tradai.engine.records import search_record, space_record
 from tradai.engine.registry import resolve_strategy
+from tradai.engine.result import Reproducibility
 from tradai.engine.run import build_market, signal_matrix, simulate, trades_frame
 from tradai.engine.strategy import Strategy
 from tradai.engine.sweep import sweep
@@ -32,6 +34,9 @@ class WalkForwardResult:
         trades: every out-of-sample trade.
         metrics: metrics of the stitched out-of-sample run.
         efficiency_ratio: mean out-of-sample CAGR / mean in-sample CAGR.
+        record: what reproduces the walk-forward: strategy, code hash, settings, engine version, bars
+            fingerprint, seed, and in `search` the space, windows and search settings (the parameters
+            each window chose are in `windows`; `params` is empty).
     """
 
     windows: pd.DataFrame
@@ -39,6 +44,7 @@ class WalkForwardResult:
     trades: pd.DataFrame
     metrics: dict[str, Any]
     efficiency_ratio: float
+    record: Reproducibility
 
 
 def window_bounds(
@@ -148,7 +154,14 @@ def walk_forward(
         report((k + 1) / len(bounds), f"window {k + 1}/{len(bounds)} done", market.bar_time(test_stop - 1))
     report(1.0, "done", market.bar_time(len(market) - 1))
     trades = pd.concat(trade_frames, ignore_index=True)
-    return _stitch(rows, tails, curves, trades, config)
+    search = {
+        "mode": "walk_forward", "space": space_record(space), "windows": windows,
+        "train_fraction": train_fraction, "anchored": anchored, "metric": metric, "method": method,
+        "points": points, "samples": samples,
+    }  # fmt: skip
+    return _stitch(
+        rows, tails, curves, trades, config, search_record(cls, {}, config, market.fingerprint, search)
+    )
 
 
 def _settings_dict(config: SimulationSettings) -> dict[str, Any]:
@@ -177,6 +190,7 @@ def _stitch(
     curves: list[pd.Series],
     trades: pd.DataFrame,
     config: SimulationSettings,
+    record: Reproducibility,
 ) -> WalkForwardResult:
     """Chain the out-of-sample windows into one run and measure it."""
     offsets = np.cumsum([0] + [len(tail.equity) for tail in tails[:-1]])
@@ -209,4 +223,5 @@ def _stitch(
         trades=trades,
         metrics=compute_metrics(run, breakdowns=True),
         efficiency_ratio=out_sample / in_sample if in_sample else float("nan"),
+        record=record,
     )

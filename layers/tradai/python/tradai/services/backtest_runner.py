@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -70,23 +71,8 @@ def run(
     }
     name, params = spec.strategy_config.name, dict(spec.strategy_config.parameters)
     extras: dict[str, Any] = {}
-    if spec.mode == "sweep":
-        swept = engine.sweep(
-            bars,
-            name,
-            spec.parameter_space,
-            metric=spec.objective,
-            seed=spec.seed,
-            progress=progress,
-            **settings,
-        )
-        params = swept.best_params
-        extras["sweep"] = {"metric": swept.metric, "skipped": swept.skipped, "table": _records(swept.table)}
-    # sweep and walk-forward report their own progress; the full-range run would move the bar backwards
-    single_run_progress = None if spec.mode in ("sweep", "walk_forward") else progress
-    result = engine.backtest(bars, name, params, progress=single_run_progress, seed=spec.seed, **settings)
-    metrics, equity, trades = result.metrics, result.equity, result.trades
     if spec.mode == "walk_forward":
+        # its result is the stitched out-of-sample run, parameters chosen per window: no full-range run
         windows = spec.walk_forward
         walked = engine.walk_forward(
             bars,
@@ -100,23 +86,48 @@ def run(
             progress=progress,
             **settings,
         )
-        metrics, equity, trades = walked.metrics, walked.equity, walked.trades
+        metrics, equity, trades, record = walked.metrics, walked.equity, walked.trades, walked.record
         extras["walk_forward"] = {
             "efficiency_ratio": walked.efficiency_ratio,
             "windows": _records(walked.windows),
         }
-    if spec.mode == "monte_carlo":
-        simulated = engine.monte_carlo(
-            result, simulations=spec.simulations, seed=spec.seed, progress=progress
-        )
-        extras["monte_carlo"] = {
-            "total_return": {str(p): v for p, v in simulated.total_return.items()},
-            "max_drawdown": {str(p): v for p, v in simulated.max_drawdown.items()},
-            "prob_sharpe_positive": simulated.prob_sharpe_positive,
-            "prob_loss": simulated.prob_loss,
-            "simulations": simulated.simulations,
-            "seed": simulated.seed,
-        }
+    else:
+        search = None
+        if spec.mode == "sweep":
+            swept = engine.sweep(
+                bars,
+                name,
+                spec.parameter_space,
+                metric=spec.objective,
+                seed=spec.seed,
+                progress=progress,
+                **settings,
+            )
+            params, search = swept.best_params, swept.record.search
+            extras["sweep"] = {
+                "metric": swept.metric,
+                "skipped": swept.skipped,
+                "table": _records(swept.table),
+            }
+        # a sweep reports its own progress; the full-range run of its best set would move the bar backwards
+        single_run_progress = None if spec.mode == "sweep" else progress
+        result = engine.backtest(bars, name, params, progress=single_run_progress, seed=spec.seed, **settings)
+        # a sweep's stored result is its best set's run: that run's record, with the search that chose it
+        metrics, equity, trades = result.metrics, result.equity, result.trades
+        record = replace(result.record, search=search)
+        if spec.mode == "monte_carlo":
+            simulated = engine.monte_carlo(
+                result, simulations=spec.simulations, seed=spec.seed, progress=progress
+            )
+            record = simulated.record
+            extras["monte_carlo"] = {
+                "total_return": {str(p): v for p, v in simulated.total_return.items()},
+                "max_drawdown": {str(p): v for p, v in simulated.max_drawdown.items()},
+                "prob_sharpe_positive": simulated.prob_sharpe_positive,
+                "prob_loss": simulated.prob_loss,
+                "simulations": simulated.simulations,
+                "seed": simulated.seed,
+            }
     metrics = _with_seed_names(metrics)
     for trade in _records(trades)[-MAX_TRADE_EVENTS:]:
         reporter.trade(trade)
@@ -138,7 +149,7 @@ def run(
     return JobOutcome(
         result=json_safe(summary),
         reproducibility=json_safe(
-            result.record.to_dict() | {"request": job.request, "data_versions": data_versions}
+            record.to_dict() | {"request": job.request, "data_versions": data_versions}
         ),
         artifacts=artifacts,
         message=f"Completed: {trades_count} trades",
