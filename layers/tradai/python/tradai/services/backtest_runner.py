@@ -103,7 +103,9 @@ def run(
                 progress=progress,
                 **settings,
             )
-            params, search = swept.best_params, swept.record.search
+            # the job searched its whole request's space, though a chunk (on AWS) runs a block of it
+            whole = BacktestSpec.model_validate(job.request).parameter_space
+            params, search = swept.best_params, {**(swept.record.search or {}), "space": whole}
             extras["sweep"] = {
                 "metric": swept.metric,
                 "skipped": swept.skipped,
