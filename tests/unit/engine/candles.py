@@ -17,6 +17,18 @@ START = pd.Timestamp("2024-01-01", tz="UTC")
 Row = tuple[float, float, float, float, int, int, int, int]
 
 
+# two longs by signals: 100 -> 120 (+200 on 1000), then 12 units 100 -> 90 (-120 on 1200);
+# equity 1000, 1100, 1200, 1140, 1080 (the closes after each entry differ from its price, so the
+# equity before an entry and at it differ)
+TWO_TRADES: list[Row] = [
+    (100, 100, 100, 100, 1, 0, 0, 0),
+    (100, 110, 100, 110, 0, 1, 0, 0),
+    (120, 120, 120, 120, 1, 0, 0, 0),
+    (100, 100, 95, 95, 0, 1, 0, 0),
+    (90, 90, 90, 90, 0, 0, 0, 0),
+]
+
+
 def bars_from_rows(rows: Sequence[Row], freq: str = "1h") -> pd.DataFrame:
     """Return OHLCV bars from candle rows (signal columns are ignored here)."""
     table = np.array([row[:4] for row in rows], dtype=float)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pytest
 
-from tests.unit.engine.candles import bars_from_rows, scripted
+from tests.unit.engine.candles import TWO_TRADES, bars_from_rows, scripted
 from tradai.engine import backtest
 from tradai.engine.kernel import T_ENTRY_BAR, T_EXIT_BAR, T_FEES, T_PNL, T_PNL_PCT, TRADE_FIELDS
 from tradai.engine.metrics import RunArrays, _trade_stats_reading, compute_metrics, trade_stats
@@ -62,6 +63,46 @@ def test_given_one_winning_trade_when_measured_then_return_and_sharpe_match_hand
     assert metrics["exposure"] == 0.5  # in the market at the closes of bars 1 and 2
     assert metrics["total_fees"] == 0.0
     assert metrics["per_exit_reason"]["exit_signal"]["trades_count"] == 1
+
+
+def test_given_one_winning_trade_when_measured_then_psr_alpha_beta_and_benchmark_match_hand_values() -> None:
+    # Given: equity 1000, 1050, 1080, 1100 against buy-and-hold of the closes 100, 105, 108, 111
+    equity = np.array([1000.0, 1050.0, 1080.0, 1100.0])
+    r = equity / np.array([1000.0, 1000.0, 1050.0, 1080.0]) - 1
+    close = np.array([100.0, 105.0, 108.0, 111.0])
+    b = close / np.array([100.0, 100.0, 105.0, 108.0]) - 1  # the first bar against itself: 0
+    beta = ((r - r.mean()) * (b - b.mean())).mean() / ((b - b.mean()) ** 2).mean()  # population moments
+    alpha = (r.mean() - beta * b.mean()) * HOURS_PER_YEAR
+    sr = r.mean() / r.std(ddof=1)  # per bar, as the sharpe row defines std
+    d = r - r.mean()
+    g3, g4 = (d**3).mean() / (d**2).mean() ** 1.5, (d**4).mean() / (d**2).mean() ** 2
+    psr = NormalDist().cdf(sr * math.sqrt(4 - 1) / math.sqrt(1 - g3 * sr + (g4 - 1) / 4 * sr**2))
+
+    # When
+    metrics = run(WINNER)
+
+    # Then
+    assert metrics["beta"] == pytest.approx(beta, rel=1e-9)
+    assert metrics["beta"] == pytest.approx(0.9912543728, rel=1e-9)
+    assert metrics["alpha"] == pytest.approx(alpha, rel=1e-9)
+    assert metrics["alpha"] == pytest.approx(-18.2408795602, rel=1e-9)
+    assert metrics["probabilistic_sharpe"] == pytest.approx(psr, rel=1e-9)
+    assert metrics["probabilistic_sharpe"] == pytest.approx(0.9694777004, rel=1e-9)
+    assert metrics["benchmark_return"] == pytest.approx(111 / 100 - 1)
+
+
+def test_given_a_winner_then_a_loser_when_measured_then_best_worst_and_avg_trade_match_hand_values() -> None:
+    # Given: +20% on 1000, then -10% on 1200 (no fees: pnl_pct is exit / entry - 1)
+    # When
+    metrics = run(TWO_TRADES)
+
+    # Then
+    assert metrics["best_trade"] == pytest.approx(0.2)
+    assert metrics["worst_trade"] == pytest.approx(-0.1)
+    assert metrics["avg_trade"] == pytest.approx(0.05)
+    assert metrics["expectancy"] == pytest.approx((200 - 120) / 2)
+    assert metrics["final_value"] == pytest.approx(1080.0)
+    assert metrics["profit_factor"] == pytest.approx(200 / 120)
 
 
 def test_given_a_dip_when_measured_then_drawdown_sortino_calmar_match_hand_values() -> None:
@@ -171,6 +212,27 @@ def test_given_two_symbols_and_weights_when_both_enter_then_each_gets_its_share(
     assert sizes["B"] == pytest.approx(2.5)
     assert result.metrics["final_value"] == pytest.approx(1100.0)
     assert result.metrics["per_symbol"]["A"]["pnl"] == pytest.approx(75.0)
+
+
+def test_given_two_symbols_without_allocation_when_both_enter_then_the_capital_is_split_equally() -> None:
+    # Given: the same signals on two symbols; A goes 100 -> 110, B 100 -> 120
+    b_rows = [
+        (100, 100, 100, 100, 1, 0, 0, 0),
+        (100, 120, 100, 120, 0, 0, 0, 0),
+        (120, 120, 120, 120, 0, 1, 0, 0),
+        (120, 121, 120, 121, 0, 0, 0, 0),
+    ]
+    bars = {"A": bars_from_rows(WINNER), "B": bars_from_rows(b_rows)}
+
+    # When
+    result = backtest(bars, scripted(WINNER), capital=1000.0)
+
+    # Then: 500 each, 5 units each: 500 x 1.1 + 500 x 1.2 (all-in on one symbol would end at 1100 or 1200)
+    sizes = result.trades.set_index("symbol")["size"]
+    assert sizes["A"] == pytest.approx(5.0)
+    assert sizes["B"] == pytest.approx(5.0)
+    assert result.metrics["final_value"] == pytest.approx(1150.0)
+    assert result.metrics["per_symbol"]["B"]["pnl"] == pytest.approx(100.0)
 
 
 # in at 100 with leverage 2 (liquidation at 50), the bar after it trades down to 40: liquidated at 50

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.unit.engine.candles import bars_from_closes
+from tests.unit.engine.candles import bars_from_closes, scripted
 from tradai.engine import (
     BarArrays,
     IntParameter,
@@ -228,3 +228,83 @@ def test_given_a_builtin_when_hashed_then_the_hash_is_its_modules_file() -> None
     # Then
     assert code_hash(cls) == hashlib.sha256(Path(pascal.__file__).read_bytes()).hexdigest()
     assert backtest(BARS, cls).record.code_hash == code_hash(cls)
+
+
+# long in on bar 0's signal ("breakout", 80), reversed on bar 2 (exit "fade", short "reversal", 35),
+# covered on bar 4 ("cover"); each fills at the next open
+ANNOTATED = {
+    "enter_long": [1, 0, 0, 0, 0, 0],
+    "exit_long": [0, 0, 1, 0, 0, 0],
+    "enter_short": [0, 0, 1, 0, 0, 0],
+    "exit_short": [0, 0, 0, 0, 1, 0],
+    "enter_tag": ["breakout", None, "reversal", None, None, None],
+    "exit_tag": [None, None, "fade", None, "cover", None],
+    "confidence": [80.0, np.nan, 35.0, np.nan, np.nan, np.nan],
+}
+
+
+class Annotated(Strategy):
+    """Replays ANNOTATED in both forms, with tags and confidence."""
+
+    name = "annotated"
+    can_short = True
+
+    def signals(self, bars: BarArrays) -> Signals:
+        sides = ("enter_long", "exit_long", "enter_short", "exit_short")
+        flags = {k: np.array(ANNOTATED[k], bool) for k in sides}
+        tags = {k: np.array(ANNOTATED[k], object) for k in ("enter_tag", "exit_tag")}
+        return Signals(**flags, **tags, confidence=np.array(ANNOTATED["confidence"]))
+
+    def populate_entry_trend(self, frame: pd.DataFrame) -> pd.DataFrame:
+        for key in ("enter_long", "enter_short", "enter_tag", "confidence"):
+            frame[key] = ANNOTATED[key]
+        return frame
+
+    def populate_exit_trend(self, frame: pd.DataFrame) -> pd.DataFrame:
+        for key in ("exit_long", "exit_short", "exit_tag"):
+            frame[key] = ANNOTATED[key]
+        return frame
+
+
+TRADE_COLUMNS = [
+    "entry_time", "exit_time", "symbol", "side", "entry_price", "exit_price", "size", "pnl", "pnl_pct",
+    "fees", "enter_tag", "exit_tag", "exit_reason", "confidence", "entry_bar", "exit_bar",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", ["arrays", "frame"])
+def test_given_tags_and_confidence_when_backtested_then_each_trade_carries_its_signals(form: str) -> None:
+    # Given
+    bars = bars_from_closes([100.0, 102.0, 99.0, 101.0, 100.0, 99.0])
+
+    # When
+    result = backtest({"BTC/USDT": bars}, Annotated, form=form)
+
+    # Then
+    trades = result.trades
+    assert list(trades.columns) == TRADE_COLUMNS
+    assert list(trades["side"]) == ["long", "short"]
+    assert list(trades["enter_tag"]) == ["breakout", "reversal"]
+    assert list(trades["exit_tag"]) == ["fade", "cover"]
+    assert list(trades["confidence"]) == [80.0, 35.0]
+    assert list(trades["exit_reason"]) == ["exit_signal", "exit_signal"]
+    assert list(trades["symbol"]) == ["BTC/USDT", "BTC/USDT"]
+    assert list(trades["entry_time"]) == [bars.index[1], bars.index[3]]
+    assert list(trades["exit_time"]) == [bars.index[3], bars.index[5]]
+
+
+def test_given_a_run_when_finished_then_the_equity_curve_has_value_drawdown_and_benchmark_price() -> None:
+    # Given: closes 100, 102, 99, 101, 100, 99 (each open the close before); long from bar 1's open 100
+    # to bar 3's open 99
+    bars = bars_from_closes([100.0, 102.0, 99.0, 101.0, 100.0, 99.0])
+    only_long = {k: v for k, v in ANNOTATED.items() if k not in ("enter_short", "exit_short")}
+
+    # When
+    equity = backtest(bars, scripted(only_long), capital=1000.0).equity
+
+    # Then: 10 units, marked at 102 and 99, out at 99; flat after, 30 below the peak of 1020
+    assert list(equity.columns) == ["portfolio_value", "drawdown_percent", "benchmark_price"]
+    assert equity.index.equals(bars.index)
+    assert list(equity["portfolio_value"]) == pytest.approx([1000, 1020, 990, 990, 990, 990])
+    assert list(equity["drawdown_percent"]) == pytest.approx([0, 0] + [-3000 / 1020] * 4)
+    assert list(equity["benchmark_price"]) == list(bars["close"])
