@@ -209,3 +209,27 @@ def test_given_aggregate_retried_when_its_first_attempt_died_mid_way_or_after_co
     again = JobRepository(steps_env.store).get(JOB_ID)
     assert again == completed
     assert steps_env.blobs.get(again.artifacts["metrics"]) == metrics_file
+
+
+def test_given_the_sample_aggregate_event_when_its_three_chunks_ran_then_the_job_completes(
+    steps_env: Container,
+) -> None:
+    # Given: a sweep planned into the three chunks the sample event names, each run by the worker
+    running_job(steps_env, {**SWEEP, "parameter_space": {"fast": [3, 5, 8], "slow": [20]}})
+    event = load_event("backtest_aggregate/aggregate_job")
+    assert invoke("backtest_plan", load_event("backtest_plan/plan_job")) == event
+    assert all(
+        run_chunk(JOB_ID, int(chunk), steps_env.settings, container=steps_env) for chunk in event["chunks"]
+    )
+
+    # When
+    answer = invoke("backtest_aggregate", event)
+
+    # Then: the job holds the merged result of all three parameter sets
+    assert answer == {"job_id": JOB_ID, "status": "COMPLETED"}
+    job = JobRepository(steps_env.store).get(JOB_ID)
+    assert job.status is JobStatus.COMPLETED
+    assert job.result is not None
+    assert job.progress is not None
+    assert job.progress.current == job.progress.total
+    assert job.artifacts["metrics"]

@@ -74,3 +74,20 @@ def test_given_open_position_when_budget_deleted_through_lambda_then_409_then_20
     # Then
     assert refused["statusCode"] == 409
     assert deleted["statusCode"] == 204
+
+
+def test_given_a_budget_put_when_the_sample_get_event_is_served_then_it_lists_that_budget(
+    aws_env: None,
+) -> None:
+    # Given: 1000 USDT for the strategy the sample events name
+    create_resources()
+    invoke("budget", "budget/put_budget")
+
+    # When
+    status, body = invoke("budget", "budget/get_budget")
+
+    # Then
+    assert status == 200
+    assert body["strategy_id"] == STRATEGY
+    (budget,) = body["budgets"]  # type: ignore[misc]
+    assert (budget["currency"], budget["allocated"], budget["available"]) == ("USDT", 1000.0, 1000.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -106,6 +107,36 @@ def test_given_ten_connections_when_an_eleventh_comes_then_refused_until_one_lea
     event["requestContext"]["connectionId"] = "conn-3"
     assert load_handler("ws_disconnect").lambda_handler(event, FakeLambdaContext())["statusCode"] == 200
     assert connect("conn-10") == 200
+
+
+def test_given_the_sample_connect_event_when_connected_then_the_stored_connection_expires_in_two_hours(
+    aws: DynamoDocumentStore,
+) -> None:
+    # Given
+    event = load_event("ws_connect/connect")
+    connection_id = event["requestContext"]["connectionId"]
+    before = time.time()
+
+    # When
+    status = load_handler("ws_connect").lambda_handler(event, FakeLambdaContext())["statusCode"]
+    after = time.time()
+
+    # Then: the raw items carry DynamoDB's TTL attribute, API Gateway's two-hour limit from now, so
+    # a lost $disconnect frees the slot by itself
+    table = boto3.client("dynamodb", region_name=REGION)
+    key = {"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "CONN"}}
+    connection = table.get_item(TableName=TABLE, Key=key)["Item"]
+    slots = table.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"WSJOB#{JOB_ID}"}},
+    )["Items"]
+    two_hours = 2 * 3600
+    assert status == 200
+    assert connection["job_id"] == {"S": JOB_ID}
+    assert int(before) + two_hours <= int(connection["expires_at"]["N"]) <= after + two_hours
+    assert [slot["connection_id"] for slot in slots] == [{"S": connection_id}]
+    assert [slot["expires_at"] for slot in slots] == [connection["expires_at"]]
 
 
 def stream_records(store: DynamoDocumentStore) -> list[dict[str, Any]]:
