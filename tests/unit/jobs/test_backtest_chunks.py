@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,16 @@ from typing import Any
 import pytest
 
 from tests.unit.jobs.conftest import new_job
+from tradai.adapters.file_blobs import FileBlobStore
 from tradai.adapters.sqlite_store import SqliteDocumentStore
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.clock import utc_now
 from tradai.domain.jobs import JobStatus
-from tradai.domain.ranking import rank_rows
-from tradai.services.backtest_chunks import split
+from tradai.domain.ranking import infinite_rows, rank_rows, ranking_values
+from tradai.services.backtest_chunks import chunk_prefix, merge, split, write_outcome
 from tradai.services.chunk_progress import ChunkReporter
 from tradai.services.job_repository import JobRepository
+from tradai.services.job_worker import JobOutcome
 
 BASE: dict[str, Any] = {
     "strategy_config": {"name": "sma_cross"},
@@ -130,3 +133,54 @@ def test_given_two_chunks_when_each_reports_then_job_progress_is_their_sum(
     assert stored.progress is not None
     assert (stored.progress.current, stored.progress.total) == (1250, 2000)
     assert stored.message == "Chunk 1/2: Loading"
+
+
+def test_given_chunks_whose_tables_hold_infinities_when_merged_then_they_rank_as_the_engine_ranks(
+    tmp_path: Path,
+) -> None:
+    # Given: two chunks' sweep tables as the runner stores them (JSON: +inf written as null); one set
+    # has no losing trade (profit factor +inf), one no trade at all (NaN)
+    blobs = FileBlobStore(tmp_path / "blobs")
+    job = new_job()
+    tables = [
+        [{"fast": 3, "profit_factor": 1.5}, {"fast": 4, "profit_factor": math.nan}],
+        [{"fast": 5, "profit_factor": math.inf}, {"fast": 6, "profit_factor": 0.8}],
+    ]
+    for chunk, table in enumerate(tables):
+        ranked = rank_rows(table, "profit_factor")
+        values = [row["profit_factor"] for row in ranked]
+        section = {
+            "metric": "profit_factor",
+            "skipped": 0,
+            "infinite": infinite_rows(values),
+            "table": [
+                {**row, "profit_factor": v if math.isfinite(v) else None}
+                for row, v in zip(ranked, values, strict=True)
+            ],
+        }
+        key = f"{chunk_prefix(job.job_id, chunk)}/metrics.json"
+        blobs.put(key, json.dumps({"metrics": {}, "sweep": section}).encode())
+        write_outcome(
+            blobs, job.job_id, chunk, JobOutcome(result={"chunk": chunk}, artifacts={"metrics": key})
+        )
+
+    # When
+    merged = merge(job, blobs=blobs, chunks=["0", "1"])
+
+    # Then: the +inf set wins and heads the table, the NaN set comes last
+    assert merged.result == {"chunk": 1}
+    sweep_section = json.loads(blobs.get(merged.artifacts["metrics"]))["sweep"]
+    assert [row["fast"] for row in sweep_section["table"]] == [5, 3, 6, 4]
+    assert sweep_section["infinite"] == {"+inf": [0], "-inf": []}
+
+
+def test_given_values_with_infinities_when_listed_and_restored_then_the_same_values() -> None:
+    # Given
+    values = [math.inf, 2.0, -math.inf, None]
+
+    # When
+    section = {"table": [{"m": None if v in (math.inf, -math.inf) else v} for v in values]}
+    section["infinite"] = infinite_rows(values)
+
+    # Then
+    assert ranking_values(section, "m") == values

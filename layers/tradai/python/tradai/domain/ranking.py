@@ -38,3 +38,24 @@ def rank_rows(rows: Sequence[Row], metric: str) -> list[Row]:
         return (False, number if ascending else -number)
 
     return sorted(rows, key=key)
+
+
+def infinite_rows(values: Sequence[Any]) -> dict[str, list[int]]:
+    """Return the positions of +inf and -inf among `values`: JSON, which keeps no infinities, carries
+    them beside a table whose infinite cells it writes as null, so a merge ranks them as they were."""
+    numbers_ = [float(v) if isinstance(v, numbers.Real) else math.nan for v in values]
+    return {
+        "+inf": [k for k, v in enumerate(numbers_) if v == math.inf],
+        "-inf": [k for k, v in enumerate(numbers_) if v == -math.inf],
+    }
+
+
+def ranking_values(section: Mapping[str, Any], metric: str) -> list[Any]:
+    """Return the `metric` of each row of a stored table (`section["table"]`), infinities restored
+    from `section["infinite"]` (see `infinite_rows`)."""
+    values = [row.get(metric) for row in section["table"]]
+    infinite = section.get("infinite") or {}
+    for sign, value in (("+inf", math.inf), ("-inf", -math.inf)):
+        for k in infinite.get(sign, []):
+            values[k] = value
+    return values

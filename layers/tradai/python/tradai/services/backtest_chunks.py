@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.jobs import BacktestJob
-from tradai.domain.ranking import rank_rows
+from tradai.domain.ranking import infinite_rows, rank_rows, ranking_values
 from tradai.ports import BlobStore
 from tradai.services.job_worker import JobOutcome
 
@@ -88,15 +88,23 @@ def merge(job: BacktestJob, *, blobs: BlobStore, chunks: list[str]) -> JobOutcom
         return outcomes[0]
     stored = [json.loads(blobs.get(outcome.artifacts["metrics"])) for outcome in outcomes]
     metric = stored[0]["sweep"]["metric"]
-    tagged = [(row, n) for n, document in enumerate(stored) for row in document["sweep"]["table"]]
-    ranked = rank_rows([{**row, "_chunk": n} for row, n in tagged], metric)
+    # JSON keeps no infinities (a table's +inf is null): rank on the values each chunk listed as infinite
+    keyed = [
+        {metric: value, "_chunk": n, "_row": row}
+        for n, document in enumerate(stored)
+        for row, value in zip(
+            document["sweep"]["table"], ranking_values(document["sweep"], metric), strict=True
+        )
+    ]
+    ranked = rank_rows(keyed, metric)
     best = int(ranked[0]["_chunk"])
     document = {
         **stored[best],
         "sweep": {
             "metric": metric,
             "skipped": sum(int(d["sweep"]["skipped"]) for d in stored),
-            "table": [{k: v for k, v in row.items() if k != "_chunk"} for row in ranked],
+            "table": [entry["_row"] for entry in ranked],
+            "infinite": infinite_rows([entry[metric] for entry in ranked]),
         },
     }
     metrics_key = f"backtests/{job.job_id}/metrics.json"

@@ -18,6 +18,7 @@ import pandas as pd
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.errors import Unavailable
 from tradai.domain.jobs import BacktestJob
+from tradai.domain.ranking import infinite_rows
 from tradai.services.job_worker import JobOutcome, JobReporter
 from tradai.services.series import extreme_preserving_indices
 
@@ -110,6 +111,8 @@ def run(
                 "metric": swept.metric,
                 "skipped": swept.skipped,
                 "table": _records(swept.table),
+                # JSON keeps no infinities (they turn null): which rows were +inf/-inf, for the merge
+                "infinite": infinite_rows(swept.table[swept.metric].tolist()),
             }
         # a sweep reports its own progress; the full-range run of its best set would move the bar backwards
         single_run_progress = None if spec.mode == "sweep" else progress
