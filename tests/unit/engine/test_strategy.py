@@ -23,6 +23,8 @@ from tradai.engine import (
     backtest,
 )
 from tradai.engine.registry import available_strategies, code_hash, resolve_strategy
+from tradai.engine.run import build_market, signal_matrix
+from tradai.engine.strategy import compute_signals
 from tradai.strategies import pascal
 
 BARS = bars_from_closes(np.linspace(100, 120, 50))
@@ -308,3 +310,38 @@ def test_given_a_run_when_finished_then_the_equity_curve_has_value_drawdown_and_
     assert list(equity["portfolio_value"]) == pytest.approx([1000, 1020, 990, 990, 990, 990])
     assert list(equity["drawdown_percent"]) == pytest.approx([0, 0] + [-3000 / 1020] * 4)
     assert list(equity["benchmark_price"]) == list(bars["close"])
+
+
+@pytest.mark.parametrize("form", ["arrays", "frame"])
+def test_given_no_shorts_when_signals_computed_then_shorts_are_read_only_false(form: str) -> None:
+    # Given: sma_cross long only (no short signals in either form)
+    strategy = resolve_strategy("sma_cross")({"fast": 3, "slow": 8})
+    bars = build_market(BARS).arrays["SYMBOL"]
+
+    # When
+    signals = compute_signals(strategy, bars, form=form)
+
+    # Then: all False, and a caller cannot change the shared array behind them
+    for flags in (signals.enter_short, signals.exit_short):
+        assert flags is not None
+        assert not flags.any()
+        assert not flags.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        signals.enter_short[0] = True
+
+
+@pytest.mark.parametrize("form", ["arrays", "frame"])
+def test_given_no_shorts_when_stacked_for_the_kernel_then_writable_false_flags(form: str) -> None:
+    # Given
+    strategy = resolve_strategy("sma_cross")({"fast": 3, "slow": 8})
+    market = build_market(BARS)
+
+    # When
+    matrix = signal_matrix(market, strategy, form)
+
+    # Then: writable, so the kernel sees the same array types as for a strategy that shorts
+    for flags in (matrix.enter_short, matrix.exit_short):
+        assert flags.flags.writeable
+        assert flags.flags.c_contiguous
+        assert flags.shape == (1, len(BARS))
+        assert not flags.any()

@@ -21,7 +21,7 @@ from tradai.engine.metrics import RunArrays, compute_metrics
 from tradai.engine.progress import Progress, Report, reporter
 from tradai.engine.registry import code_hash, resolve_strategy
 from tradai.engine.result import ENGINE_VERSION, BacktestResult, Reproducibility
-from tradai.engine.strategy import BarArrays, Signals, Strategy, compute_signals
+from tradai.engine.strategy import BarArrays, Signals, Strategy, compute_signals, kernel_flags
 
 FloatArray = npt.NDArray[np.float64]
 SIMULATION_STRETCHES = 10  # kernel calls per run when progress is reported (each tells the bar reached)
@@ -180,7 +180,7 @@ def signal_matrix(
         return np.array([_tag_code(tags, value) for value in raw], dtype=np.int32)
 
     def flags(name: str) -> npt.NDArray[np.bool_]:
-        return stack([getattr(sig, name) for sig in per_symbol], False)
+        return stack([kernel_flags(getattr(sig, name)) for sig in per_symbol], False)
 
     return SignalMatrix(
         enter_long=flags("enter_long"),
