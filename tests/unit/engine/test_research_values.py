@@ -142,3 +142,21 @@ def test_given_one_trade_when_bootstrapped_then_every_path_is_that_trade(
     assert outcome.prob_loss == loss
     assert outcome.total_return == pytest.approx({5.0: total, 95.0: total})
     assert outcome.max_drawdown == pytest.approx({5.0: drawdown, 95.0: drawdown})
+
+
+def test_given_a_window_that_ends_owing_when_walked_forward_then_the_drawdown_floors_at_minus_100() -> None:
+    # Given: anchored, window 2 goes long at 2x on 100 and the next bar trades at 40: liquidated at 50,
+    # where the position is worth 0, and its exit fee leaves the account owing
+    closes = [*CLOSES[:9], 40.0]
+
+    # When
+    result = walk_forward(
+        daily_bars(closes), AlwaysIn, {"direction": [0, 1]}, windows=2, train_fraction=0.6, anchored=True,
+        metric="total_return", capital=1000.0, fill="close", leverage=2.0, fees=0.01,
+    )  # fmt: skip
+
+    # Then: as a backtest's curve shows it (docs/metrics.md, "A wiped-out account")
+    assert list(result.trades["exit_reason"]) == ["end_of_data", "liquidation"]
+    assert result.equity["portfolio_value"].iloc[-1] < 0
+    assert result.equity["drawdown_percent"].min() == -100.0
+    assert result.metrics["max_drawdown"] == -1.0

@@ -214,7 +214,7 @@ def _stitch(
     values = run.equity
     peak = np.maximum.accumulate(np.maximum(values, config.capital))
     curve = pd.DataFrame(
-        {"portfolio_value": values, "drawdown_percent": (values / peak - 1) * 100},
+        {"portfolio_value": values, "drawdown_percent": (np.maximum(values, 0.0) / peak - 1) * 100},
         index=pd.concat(curves).index,
     )
     return WalkForwardResult(
