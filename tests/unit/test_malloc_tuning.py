@@ -31,10 +31,13 @@ def test_given_tuned_store_when_bars_read_again_then_no_page_is_faulted_in(tmp_p
     frame = store.read(exchange="binance_futures", symbol=BTC, timeframe="1h").frame
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
-    # Then: the pages of the previous read are reused (untuned: 11,687 faults, one per 4 KiB page)
+    # Then: the pages of the previous read are reused (untuned: 11,687 faults, one per 4 KiB page).
+    # A few hundred still fault in a process whose earlier tests left the heap fragmented (465 seen
+    # in the full suite, <200 alone): a tenth of the frame's pages still tells tuned from untuned.
+    pages = 6 * len(bars) * 8 // 4096
     assert len(frame) == len(bars)
     assert retain_freed_memory(256)
-    assert faults < 200
+    assert faults < pages // 10
 
 
 def test_given_zero_when_tuning_asked_then_malloc_left_as_it_is_unless_already_tuned() -> None:
