@@ -10,8 +10,10 @@ from aws_cdk import App, Tags
 
 from cdk.config import load_config
 from cdk.constants import (
+    CONTEXT_LAYER_BYTECODE,
     CONTEXT_LAYER_DIR,
     CONTEXT_WORKER_IMAGE_TAG,
+    LAYER_BYTECODE_REQUIRED,
     SERVICE,
     WORKER_IMAGE_TAG_DEFAULT,
     stack_name,
@@ -29,7 +31,8 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
 
     Args:
         context: Extra context (tests pass cdk.json's context, `env` and a stub `layer_dir`);
-            `worker_image_tag` names the worker image to run (default `latest`).
+            `worker_image_tag` names the worker image to run (default `latest`); `layer_bytecode=required`
+            refuses a layer without bytecode for the Lambda runtime's Python.
         outdir: Where to write the cloud assembly (default: the CLI's, or a temp folder).
     """
     app = App(context=context, outdir=outdir)
@@ -38,7 +41,8 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
     )
     layer_context = app.node.try_get_context(CONTEXT_LAYER_DIR)
-    layer_dir = Path(layer_context) if layer_context else prepare_layer()
+    require_bytecode = app.node.try_get_context(CONTEXT_LAYER_BYTECODE) == LAYER_BYTECODE_REQUIRED
+    layer_dir = Path(layer_context) if layer_context else prepare_layer(require_bytecode=require_bytecode)
 
     def common(stack: str) -> dict[str, Any]:
         return {"stack_name": stack_name(stack, config.name), "env": config.env}

@@ -44,6 +44,6 @@ WORKER_IMAGE_TAG ?=
 _IMAGE_CONTEXT = $(if $(WORKER_IMAGE_TAG),-c worker_image_tag=$(WORKER_IMAGE_TAG))
 
 deploy: cdk-setup ## Deploy every stack of CDK_ENV at WORKER_IMAGE_TAG (needs AWS credentials; docs/deploy.md)
-	$(CDK) deploy --all -c env=$(CDK_ENV) $(_IMAGE_CONTEXT)
+	$(CDK) deploy --all -c env=$(CDK_ENV) -c layer_bytecode=required $(_IMAGE_CONTEXT)
 
 .DEFAULT_GOAL := $(_CDK_PREVIOUS_DEFAULT_GOAL)

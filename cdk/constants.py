@@ -13,6 +13,10 @@ CONTEXT_ENVIRONMENT = "env"
 CONTEXT_ENVIRONMENTS = "environments"
 CONTEXT_LAYER_DIR = "layer_dir"
 """Context key of an already prepared layer folder (tests pass a stub; `make synth` builds the real one)."""
+CONTEXT_LAYER_BYTECODE = "layer_bytecode"
+"""`-c layer_bytecode=required`: refuse to build a layer without bytecode for the Lambda runtime's
+Python (cdk/layer_build.py); `make deploy` passes it, a plain synth only warns."""
+LAYER_BYTECODE_REQUIRED = "required"
 CONTEXT_WORKER_IMAGE_TAG = "worker_image_tag"
 """`-c worker_image_tag=<tag or sha256:digest>`: the worker image in ECR that the Fargate tasks and the
 image functions run. Context, not a CloudFormation parameter: the tag is then part of each image
@@ -23,7 +27,8 @@ WORKER_IMAGE_TAG_DEFAULT = "latest"
 # --- Lambda ------------------------------------------------------------------------------------
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_12
 LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
-LAYER_PYTHON_VERSION = "3.12"
+LAYER_PYTHON_VERSION = LAMBDA_RUNTIME.name.removeprefix("python")
+"""The runtime's Python ("3.12"): the layer's wheels and its bytecode are built for it."""
 LAYER_PLATFORM = "manylinux2014_aarch64"
 """pip's `--platform` for the layer's wheels; must match LAMBDA_ARCHITECTURE and LAMBDA_RUNTIME."""
 LAMBDA_HANDLER = "handler.lambda_handler"

@@ -113,6 +113,7 @@ def test_given_unchanged_requirements_when_preparing_twice_then_wheels_install_o
             package_source=package,
             requirements=requirements,
             run=calls.append,
+            find_interpreter=lambda version: None,
         )
 
     # When
@@ -135,13 +136,21 @@ def test_given_changed_requirements_when_preparing_then_a_new_folder_is_installe
     requirements.write_text("pydantic==2.0\n")
     calls: list[Sequence[str]] = []
     first = prepare_layer(
-        staging_root=tmp_path / "staging", package_source=package, requirements=requirements, run=calls.append
+        staging_root=tmp_path / "staging",
+        package_source=package,
+        requirements=requirements,
+        run=calls.append,
+        find_interpreter=lambda version: None,
     )
 
     # When
     requirements.write_text("pydantic==2.1\n")
     second = prepare_layer(
-        staging_root=tmp_path / "staging", package_source=package, requirements=requirements, run=calls.append
+        staging_root=tmp_path / "staging",
+        package_source=package,
+        requirements=requirements,
+        run=calls.append,
+        find_interpreter=lambda version: None,
     )
 
     # Then

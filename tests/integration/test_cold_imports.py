@@ -8,6 +8,9 @@ pusher, state machine steps) never load FastAPI. Some groups also keep their rar
 
 from __future__ import annotations
 
+import ast
+from functools import cache
+
 import pytest
 
 from tests.events import ROOT, modules_at_cold_start
@@ -19,6 +22,9 @@ HTTP_HANDLERS = frozenset(
     name for name in HANDLERS if "http_handler" in (ROOT / "functions" / name / "handler.py").read_text()
 )
 HEAVY = ("numpy", "numba", "pandas", "arcticdb", "ccxt", "mlflow", "boto3")
+NOT_FOR_ROUTES = ("pydantic.v1",)
+"""FastAPI would import pydantic.v1 to check route annotations; tradai.api.fastapi_compat answers
+without it."""
 HEAVY_PREFIXES = ("tradai.engine", "tradai.adapters.")
 WEB_FRAMEWORK = ("fastapi", "starlette", "mangum")
 ONLY_ON_REQUEST: dict[str, tuple[str, ...]] = {
@@ -42,16 +48,48 @@ def test_given_the_functions_folder_when_listed_then_http_and_event_handlers_are
     assert set(ONLY_ON_REQUEST) <= set(HANDLERS)
 
 
+ROUTER_PACKAGE = "tradai.api.routers"
+SHARED_ROUTER_MODULES = frozenset({f"{ROUTER_PACKAGE}.shared_params", f"{ROUTER_PACKAGE}.strategy_paths"})
+"""Router-package modules that declare parameters, not routes."""
+
+loaded_at_cold_start = cache(modules_at_cold_start)
+
+
+def _served_router_modules(function: str) -> set[str]:
+    """The router modules functions/<function>/handler.py imports by name."""
+    tree = ast.parse((ROOT / "functions" / function / "handler.py").read_text())
+    return {
+        f"{ROUTER_PACKAGE}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == ROUTER_PACKAGE
+        for alias in node.names
+    }
+
+
 @pytest.mark.parametrize("function", HANDLERS)
 def test_given_a_cold_start_when_a_handler_loads_then_nothing_heavy_is_imported(function: str) -> None:
     # Given: a fresh interpreter with a deployed function's settings
-    forbidden = (*HEAVY, *ONLY_ON_REQUEST.get(function, ()))
+    forbidden = (*HEAVY, *NOT_FOR_ROUTES, *ONLY_ON_REQUEST.get(function, ()))
     if function not in HTTP_HANDLERS:
         forbidden = (*forbidden, *WEB_FRAMEWORK)
 
     # When it loads functions/<function>/handler.py
-    loaded = modules_at_cold_start(function)
+    loaded = loaded_at_cold_start(function)
 
     # Then: none of it, no engine module and no adapter (they load on the first request needing them)
     assert sorted(name for name in forbidden if name in loaded) == []
     assert sorted(name for name in loaded if name.startswith(HEAVY_PREFIXES)) == []
+
+
+@pytest.mark.parametrize("function", sorted(HTTP_HANDLERS))
+def test_given_an_http_handler_when_it_loads_then_it_declares_only_routes_it_serves(function: str) -> None:
+    # Given: the route groups the handler mounts
+    served = _served_router_modules(function)
+
+    # When
+    loaded = loaded_at_cold_start(function)
+
+    # Then: importing another group's router module would register (and pay for) all its routes
+    routers = {name for name in loaded if name.startswith(f"{ROUTER_PACKAGE}.")}
+    assert served
+    assert sorted(routers - served - SHARED_ROUTER_MODULES) == []

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.routers.strategies import Filters, Limit, Offset
+from tradai.api.routers.shared_params import CATALOG_NOT_FOUND, Filters, Limit, Offset
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.catalog import (
     BacktestPointPublic,
@@ -21,7 +21,6 @@ from tradai.api.schemas.catalog import (
     LiveDayPublic,
     PerformancePublic,
 )
-from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.strategies import VERSION_PATTERN, MetricsPublic
 from tradai.services import catalog, strategies
 from tradai.services.strategies import StrategyFilters
@@ -29,7 +28,7 @@ from tradai.services.strategies import StrategyFilters
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 VersionQuery = Annotated[str, Query(pattern=VERSION_PATTERN)]
-NOT_FOUND = error_doc(404, "No such strategy (or version)")
+NOT_FOUND = CATALOG_NOT_FOUND
 
 
 @router.get("/strategies", response_model=CatalogList, summary="Strategy versions ranked by composite score")

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.routers.catalog import NOT_FOUND
+from tradai.api.routers.shared_params import CATALOG_NOT_FOUND as NOT_FOUND
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.catalog import CatalogStrategy
 from tradai.services import catalog

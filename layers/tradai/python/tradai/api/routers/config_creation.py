@@ -11,7 +11,7 @@ from fastapi import APIRouter, status
 
 from tradai.api.auth import Trader
 from tradai.api.deps import ContainerDep
-from tradai.api.routers.configs import NOT_FOUND
+from tradai.api.routers.shared_params import CONFIG_NOT_FOUND as NOT_FOUND
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.configs import ConfigCreate, ConfigPublic
 from tradai.domain.clock import utc_now

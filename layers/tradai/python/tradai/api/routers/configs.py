@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
+from tradai.api.routers.shared_params import CONFIG_NOT_FOUND
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.configs import ConfigList, ConfigPublic
 from tradai.api.schemas.strategies import NAME_PATTERN
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
 
 StrategyName = Annotated[str, Path(pattern=NAME_PATTERN, description="The strategy the configs belong to")]
 ConfigId = Annotated[str, Path(max_length=64, description="A config version id")]
-NOT_FOUND = error_doc(404, "No such config")
+NOT_FOUND = CONFIG_NOT_FOUND
 CONFLICT = error_doc(409, "Deprecated, or changed concurrently")
 
 

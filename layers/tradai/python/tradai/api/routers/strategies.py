@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
+from tradai.api.routers.shared_params import Filters, Limit, Offset
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.strategies import (
-    EXCHANGE_PATTERN,
     NAME_PATTERN,
-    TIMEFRAME_PATTERN,
     VERSION_PATTERN,
     StrategyDetailPublic,
     StrategyList,
@@ -24,33 +23,12 @@ from tradai.api.schemas.strategies import (
     StrategyStatusPublic,
     StrategySummary,
 )
-from tradai.domain.strategy_versions import Stage
 from tradai.services import strategies
-from tradai.services.strategies import StrategyFilters
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
 
 NOT_FOUND = error_doc(404, "No such strategy")
-
-
-def strategy_filters(
-    stage: Stage | None = None,
-    exchange: Annotated[str | None, Query(pattern=EXCHANGE_PATTERN)] = None,
-    timeframe: Annotated[str | None, Query(pattern=TIMEFRAME_PATTERN)] = None,
-    search: Annotated[str | None, Query(max_length=100, description="In name or description")] = None,
-    min_sharpe: Annotated[float | None, Query(ge=-1e6, le=1e6)] = None,
-    max_drawdown: Annotated[
-        float | None, Query(ge=0, le=1, description="Deepest drawdown allowed, as a fraction (0.2 = 20%)")
-    ] = None,
-) -> StrategyFilters:
-    """The filters of the strategies list, shared with the catalog's."""
-    return StrategyFilters(stage, exchange, timeframe, search, min_sharpe, max_drawdown)
-
-
-Filters = Annotated[StrategyFilters, Depends(strategy_filters)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("", response_model=StrategyList, summary="List strategy versions with their latest metrics")
