@@ -11,7 +11,7 @@ CDK_STAMP := $(VENV)/.cdk-synced
 # silences only the major versions listed in the variable (a comma-separated list), not `1`.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: cdk-setup layer synth cdk-test deploy cdk-diff docker-lint
+.PHONY: cdk-setup layer layer-python synth cdk-test deploy cdk-diff docker-lint
 
 # --inexact: keep whatever other groups `make setup` installed (it syncs without --group cdk).
 $(CDK_STAMP): $(STAMP)
@@ -43,7 +43,16 @@ cdk-diff: cdk-setup ## Diff CDK_ENV's stacks against the deployed ones (needs AW
 WORKER_IMAGE_TAG ?=
 _IMAGE_CONTEXT = $(if $(WORKER_IMAGE_TAG),-c worker_image_tag=$(WORKER_IMAGE_TAG))
 
-deploy: cdk-setup ## Deploy every stack of CDK_ENV at WORKER_IMAGE_TAG (needs AWS credentials; docs/deploy.md)
-	$(CDK) deploy --all -c env=$(CDK_ENV) -c layer_bytecode=required $(_IMAGE_CONTEXT)
+# The layer's bytecode needs the Lambda runtime's Python: uv fetches it (deploying is online anyway;
+# UV_PYTHON_DOWNLOADS=never elsewhere keeps tests offline) and its folder goes first on PATH, where
+# cdk/layer_build.py looks for `python3.12`.
+_LAYER_PYTHON = $(shell $(BIN)/python -c "from cdk.constants import LAYER_PYTHON_VERSION as v; print(v)" 2>/dev/null)
+
+layer-python: cdk-setup ## Install the Lambda runtime's Python with uv (compiles the layer's bytecode)
+	UV_PYTHON_DOWNLOADS=automatic $(UV) python install $(_LAYER_PYTHON)
+
+deploy: layer-python ## Deploy every stack of CDK_ENV at WORKER_IMAGE_TAG (needs AWS credentials; docs/deploy.md)
+	PATH="$$(dirname "$$($(UV) python find $(_LAYER_PYTHON))"):$$PATH" \
+		$(CDK) deploy --all -c env=$(CDK_ENV) -c layer_bytecode=required $(_IMAGE_CONTEXT)
 
 .DEFAULT_GOAL := $(_CDK_PREVIOUS_DEFAULT_GOAL)
