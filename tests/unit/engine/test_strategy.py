@@ -22,6 +22,7 @@ from tradai.engine import (
     StrategyNotFound,
     backtest,
 )
+from tradai.engine.kernel import simulate as simulate_kernel
 from tradai.engine.registry import available_strategies, code_hash, resolve_strategy
 from tradai.engine.run import build_market, signal_matrix
 from tradai.engine.strategy import compute_signals
@@ -122,10 +123,34 @@ def test_given_malformed_bars_when_backtested_then_invalid_bars(bars: pd.DataFra
         backtest(bars, "sma_cross")
 
 
-@pytest.mark.parametrize("settings", [{"capital": -1}, {"leverage": 0.5}, {"fill": "mid"}, {"colour": "red"}])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"capital": -1},
+        {"leverage": 0.5},
+        {"fill": "mid"},
+        {"colour": "red"},
+        {"capital": "lots"},
+        {"fees": True},
+    ],
+)
 def test_given_bad_setting_when_backtested_then_invalid_settings(settings: dict) -> None:
     with pytest.raises(InvalidSettings):
         backtest(BARS, "sma_cross", **settings)
+
+
+def test_given_whole_number_settings_when_backtested_then_same_run_and_kernel_as_floats() -> None:
+    # Given: a run with float settings compiled the kernel for them
+    floats = backtest(BARS, "sma_cross", capital=1000.0, leverage=2.0, stoploss=0.05)
+    compiled = len(simulate_kernel.signatures)
+
+    # When: the same settings are given as whole numbers (a natural way to type them)
+    ints = backtest(BARS, "sma_cross", capital=1000, leverage=2, stoploss=0.05)
+
+    # Then: same result, and numba found the compiled kernel instead of compiling another one
+    pd.testing.assert_frame_equal(ints.trades, floats.trades)
+    pd.testing.assert_frame_equal(ints.equity, floats.equity)
+    assert len(simulate_kernel.signatures) == compiled
 
 
 def test_given_builtins_when_listed_then_all_four_are_found_by_name() -> None:

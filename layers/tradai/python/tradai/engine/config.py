@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -43,6 +44,11 @@ class SimulationSettings:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        # numba compiles the kernel once per argument type: `leverage=2` must not compile a second copy
+        for name in _FRACTIONS_AND_AMOUNTS:
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _real(name, value))
         _require(math.isfinite(self.capital) and self.capital > 0, "capital must be a positive number")
         _require(0 <= self.fees < 0.5, "fees must be a fraction in [0, 0.5) (0.001 = 10 bps)")
         _require(0 <= self.slippage < 0.5, "slippage must be a fraction in [0, 0.5)")
@@ -77,6 +83,17 @@ class SimulationSettings:
     def with_changes(self, **changes: Any) -> SimulationSettings:
         """Return a copy with some fields replaced."""
         return replace(self, **changes)
+
+
+_FRACTIONS_AND_AMOUNTS = (
+    "capital", "fees", "slippage", "leverage", "position_size", "stoploss", "take_profit", "trailing_stop",
+)  # fmt: skip
+
+
+def _real(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidSettings(f"{name} must be a number, got {value!r}")
+    return float(value)
 
 
 def _require(condition: bool, message: str) -> None:
