@@ -30,9 +30,7 @@ def rank_rows(rows: Sequence[Row], metric: str) -> list[Row]:
     ascending = metric in ASCENDING_METRICS
 
     def key(row: Row) -> tuple[bool, float]:
-        value = row.get(metric)
-        # numbers.Real covers numpy scalars too (np.int64 is not an int)
-        number = float(value) if isinstance(value, numbers.Real) else math.nan
+        number = _as_number(row.get(metric))
         if math.isnan(number):
             return (True, 0.0)
         return (False, number if ascending else -number)
@@ -43,7 +41,7 @@ def rank_rows(rows: Sequence[Row], metric: str) -> list[Row]:
 def infinite_rows(values: Sequence[Any]) -> dict[str, list[int]]:
     """Return the positions of +inf and -inf among `values`: JSON, which keeps no infinities, carries
     them beside a table whose infinite cells it writes as null, so a merge ranks them as they were."""
-    numbers_ = [float(v) if isinstance(v, numbers.Real) else math.nan for v in values]
+    numbers_ = [_as_number(v) for v in values]
     return {
         "+inf": [k for k, v in enumerate(numbers_) if v == math.inf],
         "-inf": [k for k, v in enumerate(numbers_) if v == -math.inf],
@@ -59,3 +57,9 @@ def ranking_values(section: Mapping[str, Any], metric: str) -> list[Any]:
         for k in infinite.get(sign, []):
             values[k] = value
     return values
+
+
+def _as_number(value: object) -> float:
+    """A metric's value as a float; anything else (None, text) is NaN. numbers.Real covers numpy
+    scalars too (np.int64 is not an int)."""
+    return float(value) if isinstance(value, numbers.Real) else math.nan
