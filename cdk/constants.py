@@ -137,7 +137,7 @@ EXECUTION_EVENT_RETRY_ATTEMPTS = 8
 """EventBridge redeliveries of an execution-ended event before it goes to the DLQ (backoff by EventBridge)."""
 EXECUTION_EVENT_MAX_AGE = Duration.hours(6)
 JOB_SWEEP_INTERVAL = Duration.minutes(5)
-"""How often functions/job_sweeper looks for backtest jobs left QUEUED (threshold: its settings, 5 min)."""
+"""How often functions/job_sweeper looks for jobs left QUEUED (threshold: its settings, 5 min)."""
 """SQS's maximum, so a failed stream batch can be inspected for two weeks."""
 
 # --- ECS: worker tasks and MLflow --------------------------------------------------------------

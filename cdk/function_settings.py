@@ -20,6 +20,14 @@ HTTP_FUNCTIONS = ("cors_origins", "cognito_user_pool_id", "cognito_client_ids", 
 WEBSOCKET_FUNCTIONS = ("websocket_url",)
 """Tickets and the WebSocket side name the WebSocket API's URL."""
 
+_SYNC_TASK_SETTINGS = (
+    "sync_task_definition",
+    "ecs_cluster",
+    "instance_container_name",
+    "instance_subnets",
+    "instance_security_groups",
+)
+
 BY_ACCESS: Mapping[Access, tuple[str, ...]] = {
     Access.ITEMS_READ: ("table_name",),
     Access.ITEMS_WRITE: ("table_name",),
@@ -48,13 +56,8 @@ BY_ACCESS: Mapping[Access, tuple[str, ...]] = {
         "live_trading",
     ),
     # What adapters/ecs_sync_executor.py and the RunTask request of adapters/ecs_tasks.py read.
-    Access.SYNC_TASKS: (
-        "sync_task_definition",
-        "ecs_cluster",
-        "instance_container_name",
-        "instance_subnets",
-        "instance_security_groups",
-    ),
+    Access.SYNC_TASKS: _SYNC_TASK_SETTINGS,
+    Access.SYNC_START: _SYNC_TASK_SETTINGS,
     Access.WEBSOCKET_CONNECTIONS: ("websocket_management_url",),
     Access.MLFLOW_SERVER: ("mlflow_tracking_uri",),
 }

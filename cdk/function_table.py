@@ -42,6 +42,7 @@ class Access(Enum):
     BACKTEST_START = "states:StartExecution of the backtest state machine (no stop)"
     STRATEGY_INSTANCES = "ECS RunTask/StopTask/ListTasks/DescribeTasks of instance tasks, their logs"
     SYNC_TASKS = "ECS RunTask/StopTask/ListTasks/DescribeTasks of market-data sync tasks"
+    SYNC_START = "ECS RunTask/ListTasks/DescribeTasks of market-data sync tasks (no stop)"
     WEBSOCKET_CONNECTIONS = "execute-api:ManageConnections on the WebSocket API"
     MLFLOW_SERVER = "HTTP to MLflow on the internal ALB: in the VPC's private subnets, admitted by the ALB"
 
@@ -188,9 +189,11 @@ FUNCTIONS: dict[str, FunctionEntry] = {
         timeout=Duration.seconds(30),
     ),
     "job_sweeper": FunctionEntry(
-        description="EventBridge schedule: start backtest jobs left QUEUED by a submitter that died",
+        description="EventBridge schedule: start backtests and syncs left QUEUED by a submitter that died",
         # The status index finds them; a start refused marks the job FAILED with one conditional update.
-        access=frozenset({_A.ITEMS_READ, _A.ITEMS_UPDATE, _A.QUERY_INDEXES, _A.BACKTEST_START}),
+        access=frozenset(
+            {_A.ITEMS_READ, _A.ITEMS_UPDATE, _A.QUERY_INDEXES, _A.BACKTEST_START, _A.SYNC_START}
+        ),
         memory_mb=256,
         timeout=Duration.seconds(60),
     ),

@@ -159,9 +159,9 @@ class AccessGrants:
             return state_machine_executions(_required(self.state_machine, kind))[:1]
         if kind is Access.STRATEGY_INSTANCES:
             return strategy_instance_tasks(_required(self.instances, kind))
-        if kind is Access.SYNC_TASKS:
+        if kind in (Access.SYNC_TASKS, Access.SYNC_START):
             sync = _required(self.sync_tasks, kind)
-            return worker_task_statements(sync.cluster, sync.task_definition)
+            return worker_task_statements(sync.cluster, sync.task_definition, stop=kind is Access.SYNC_TASKS)
         if kind is Access.MLFLOW_SERVER:
             return []  # plain HTTP inside the VPC: the network placement and security groups grant it
         return [
@@ -201,13 +201,14 @@ def strategy_instance_tasks(instances: InstanceTasks) -> list[iam.PolicyStatemen
 
 
 def worker_task_statements(
-    cluster: ecs.ICluster, definition: ecs.TaskDefinition
+    cluster: ecs.ICluster, definition: ecs.TaskDefinition, *, stop: bool = True
 ) -> list[iam.PolicyStatement]:
     """Start, stop, list and describe tasks of one task definition, scoped to one cluster and family (B2, B3).
 
-    RunTask names the task definition family and is bound to the cluster; StopTask, DescribeTasks and
-    ListTasks act on tasks (ListTasks on container instances) of that cluster only; PassRole hands
-    over exactly the task's two roles, and only to ECS tasks (the last statement).
+    RunTask names the task definition family and is bound to the cluster; StopTask (unless `stop`
+    is False), DescribeTasks and ListTasks act on tasks (ListTasks on container instances) of that
+    cluster only; PassRole hands over exactly the task's two roles, and only to ECS tasks (the last
+    statement).
     """
     on_cluster = {"ArnEquals": {"ecs:cluster": cluster.cluster_arn}}
     stack = Stack.of(cluster)
@@ -222,7 +223,9 @@ def worker_task_statements(
     return [
         iam.PolicyStatement(actions=["ecs:RunTask"], resources=[family_arn], conditions=on_cluster),
         iam.PolicyStatement(
-            actions=["ecs:StopTask", "ecs:DescribeTasks"], resources=[tasks_arn], conditions=on_cluster
+            actions=["ecs:StopTask", "ecs:DescribeTasks"] if stop else ["ecs:DescribeTasks"],
+            resources=[tasks_arn],
+            conditions=on_cluster,
         ),
         iam.PolicyStatement(
             actions=["ecs:ListTasks"], resources=[container_instances_arn], conditions=on_cluster

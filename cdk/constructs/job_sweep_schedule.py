@@ -1,9 +1,10 @@
-"""The EventBridge schedule of `functions/job_sweeper`: backtest jobs left QUEUED get started.
+"""The EventBridge schedule of `functions/job_sweeper`: backtests and data syncs left QUEUED get started.
 
-The backtests function stores a job, then starts its execution; if it dies in between and no
-`Idempotency-Key` replay comes, the job would stay QUEUED forever. Every `JOB_SWEEP_INTERVAL` the
-sweeper starts the jobs QUEUED past their threshold (execution name = job id, so a started one is
-not started twice). A failed run is not retried: the next tick is the retry, and Lambda errors
+The backtests function stores a job, then starts its execution (the data function: a sync's ECS
+task); if it dies in between and no `Idempotency-Key` replay comes, the job would stay QUEUED
+forever. Every `JOB_SWEEP_INTERVAL` the sweeper starts the jobs QUEUED past their threshold
+(execution name = job id; a sync's task is found by its `startedBy`; so a started one is not
+started twice). A failed run is not retried: the next tick is the retry, and Lambda errors
 are alarmed by the edge stack's monitoring.
 """
 
@@ -25,7 +26,7 @@ class JobSweepSchedule(Construct):
         self.rule = events.Rule(
             self,
             "Rule",
-            description="Start backtest jobs left QUEUED by a submitter that died",
+            description="Start backtests and data syncs left QUEUED by a submitter that died",
             schedule=events.Schedule.rate(JOB_SWEEP_INTERVAL),
             targets=[targets.LambdaFunction(handler, retry_attempts=0)],
         )

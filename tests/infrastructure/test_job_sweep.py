@@ -1,4 +1,4 @@
-"""The schedule starting backtest jobs left QUEUED, and the sweeper function's least-privilege role."""
+"""The schedule starting jobs left QUEUED (backtests, data syncs), and the sweeper's least-privilege role."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def test_given_the_sweeper_role_when_synthesized_then_it_may_query_start_and_fai
     statements = _sweeper_statements(dev)
     machine_id = next(iter(dev.resources("compute", "AWS::StepFunctions::StateMachine")))
 
-    # Then: no PutItem, DeleteItem or Scan; StartExecution of the backtest machine, never Stop
+    # Then: no PutItem, DeleteItem or Scan; StartExecution of the backtest machine and RunTask of the
+    # sync worker (with the look-ups that make it idempotent), never a stop
     actions = {action for statement in statements for action in _actions(statement)}
     assert actions == {
         "logs:CreateLogStream",
@@ -64,16 +65,22 @@ def test_given_the_sweeper_role_when_synthesized_then_it_may_query_start_and_fai
         "dynamodb:UpdateItem",
         "dynamodb:Query",
         "states:StartExecution",
+        "ecs:RunTask",
+        "ecs:ListTasks",
+        "ecs:DescribeTasks",
+        "iam:PassRole",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
     (start,) = [s for s in statements if "states:StartExecution" in _actions(s)]
     assert start["Resource"] == {"Ref": machine_id}
+    (run,) = [s for s in statements if "ecs:RunTask" in _actions(s)]
+    assert "sync-worker" in str(run["Resource"])
     (query,) = [s for s in statements if "dynamodb:Query" in _actions(s)]
     assert all("/index/" in str(resource) for resource in query["Resource"])
 
 
-def test_given_the_sweeper_when_synthesized_then_its_environment_names_the_state_machine(
+def test_given_the_sweeper_when_synthesized_then_its_environment_names_the_state_machine_and_sync_task(
     dev: Synthesized,
 ) -> None:
     # When
@@ -85,3 +92,4 @@ def test_given_the_sweeper_when_synthesized_then_its_environment_names_the_state
 
     # Then
     assert "TRADAI_BACKTEST_STATE_MACHINE_ARN" in function["Environment"]["Variables"]
+    assert "TRADAI_SYNC_TASK_DEFINITION" in function["Environment"]["Variables"]

@@ -1,4 +1,4 @@
-"""The job sweeper Lambda on moto: abandoned QUEUED jobs get their one execution, or FAILED with a code."""
+"""The job sweeper Lambda on moto: abandoned QUEUED jobs get their one execution or task, or FAILED."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import boto3
 import pytest
 
 from tests.events import FakeLambdaContext, load_event, load_handler
-from tests.integration.conftest import REGION, TABLE, create_resources, queued_job
+from tests.integration.conftest import REGION, TABLE, create_resources, create_worker_cluster, queued_job
 from tests.integration.test_sfn_executor import create_state_machine, executions
 from tradai.adapters.dynamo_store import DynamoDocumentStore
 from tradai.adapters.sfn_executor import StepFunctionsJobExecutor
 from tradai.domain.clock import utc_now
-from tradai.domain.jobs import JobStatus
+from tradai.domain.jobs import JobKind, JobStatus
 from tradai.services.job_repository import JobRepository
 from tradai.settings import get_settings
 
@@ -90,3 +90,34 @@ def test_given_a_missing_state_machine_when_swept_then_the_abandoned_job_fails_j
     assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert job.error.code == "JOB_NOT_STARTED"
+
+
+def test_given_a_sync_job_left_queued_when_swept_then_its_ecs_task_is_started_once(
+    aws_env: None, swept_container: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: a stack whose data function starts sync tasks (no state machine in this one), and a
+    # large sync the data function stored before it died
+    create_resources()
+    subnet = create_worker_cluster("tradai-dev", "tradai-dev-sync-worker")["subnet"]
+    monkeypatch.setenv("TRADAI_SYNC_TASK_DEFINITION", "tradai-dev-sync-worker")
+    monkeypatch.setenv("TRADAI_INSTANCE_SUBNETS", subnet)
+    get_settings.cache_clear()
+    sync = queued_job(ABANDONED, created_at=utc_now() - timedelta(minutes=12))
+    jobs().create(sync.model_copy(update={"kind": JobKind.DATA_SYNC}))
+
+    # When the schedule fires, twice
+    first, second = sweep(), sweep()
+
+    # Then: one task runs the sync worker on it
+    assert first["started"] == second["started"] == [ABANDONED]
+    ecs = boto3.client("ecs", region_name=REGION)
+    (task,) = ecs.list_tasks(cluster="tradai-dev", startedBy=f"tradai-sync/{ABANDONED}")["taskArns"]
+    (described,) = ecs.describe_tasks(cluster="tradai-dev", tasks=[task])["tasks"]
+    assert described["overrides"]["containerOverrides"][0]["command"] == [
+        "tradai",
+        "worker",
+        "sync",
+        "--job-id",
+        ABANDONED,
+    ]
+    assert jobs().get(ABANDONED).status is JobStatus.QUEUED  # the task marks it RUNNING when it begins

@@ -5,6 +5,7 @@ that dies leaves the job FAILED, never waiting. DynamoDB and ECS on moto; bars f
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,8 +22,10 @@ from tradai.adapters.ecs_sync_executor import EcsSyncExecutor, started_by
 from tradai.api.app import create_app
 from tradai.api.routers import data
 from tradai.bootstrap import Container, build_container
-from tradai.domain.jobs import JobKind, JobStatus
+from tradai.domain.clock import utc_now
+from tradai.domain.jobs import BacktestJob, JobKind, JobStatus
 from tradai.services.job_repository import JobRepository
+from tradai.services.job_sweep import SweepReport, sweep_queued_jobs
 from tradai.services.sync_jobs import settle_lost_sync
 from tradai.settings import Settings
 from tradai.worker import run_sync_job
@@ -258,3 +261,74 @@ def test_given_no_task_ever_when_worker_asked_about_then_never_started_is_the_re
     # Then
     assert reason is not None
     assert "no ECS task runs this sync" in reason
+
+
+def left_queued(container: Container, *, minutes_ago: int) -> BacktestJob:
+    """A large sync stored by a data function that died before RunTask: QUEUED, with no task."""
+    created = utc_now() - timedelta(minutes=minutes_ago)
+    job = BacktestJob(
+        job_id=str(uuid.uuid4()),
+        kind=JobKind.DATA_SYNC,
+        owner="alice",
+        strategy_name="",
+        strategy_version="",
+        request={"symbols": [BTC, ETH], "start": START},
+        created_at=created,
+        updated_at=created,
+    )
+    JobRepository(container.store).create(job)
+    return job
+
+
+def sweep(container: Container) -> SweepReport:
+    assert container.sync_executor is not None
+    return sweep_queued_jobs(
+        store=container.store,
+        executors={JobKind.DATA_SYNC: container.sync_executor},
+        now=utc_now(),
+        older_than=timedelta(minutes=5),
+    )
+
+
+def test_given_sync_left_queued_without_a_task_when_swept_twice_then_exactly_one_task_runs_it(
+    container: Container, ecs: Any
+) -> None:
+    # Given: one sync abandoned before its task was started, one submitted a minute ago
+    abandoned = left_queued(container, minutes_ago=12)
+    fresh = left_queued(container, minutes_ago=1)
+
+    # When the schedule fires twice
+    first, second = sweep(container), sweep(container)
+
+    # Then: one task for the abandoned job (the second sweep finds it started), none for the fresh one
+    assert first.started == second.started == [abandoned.job_id]
+    (task,) = tasks_of(ecs, abandoned.job_id)
+    assert task["overrides"]["containerOverrides"][0]["command"][-1] == abandoned.job_id
+    assert tasks_of(ecs, fresh.job_id) == []
+    # And the task runs it like any other sync job
+    assert run_sync_job(abandoned.job_id, container.settings, container=container)
+    assert JobRepository(container.store).get(abandoned.job_id).status is JobStatus.COMPLETED
+
+
+def test_given_sync_whose_task_died_before_starting_it_when_swept_then_failed_with_ecs_reason(
+    container: Container, ecs: Any
+) -> None:
+    # Given: a sync whose task was started and stopped (its image could not be pulled) before it
+    # marked the job RUNNING
+    job = left_queued(container, minutes_ago=12)
+    assert container.sync_executor is not None
+    container.sync_executor.submit(job.job_id)
+    (task,) = tasks_of(ecs, job.job_id)
+    ecs.stop_task(cluster=CLUSTER, task=task["taskArn"], reason="CannotPullContainerError: not found")
+
+    # When
+    report = sweep(container)
+
+    # Then: FAILED with the cause, not started again (a task that cannot start would fail every sweep)
+    failed = JobRepository(container.store).get(job.job_id)
+    assert report.failed == [job.job_id]
+    assert failed.status is JobStatus.FAILED
+    assert failed.error is not None
+    assert failed.error.code == "JOB_NOT_STARTED"
+    assert "CannotPullContainerError" in failed.error.message
+    assert tasks_of(ecs, job.job_id) == []

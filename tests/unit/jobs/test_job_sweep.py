@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from tests.unit.jobs.conftest import T0, RecordingExecutor
 from tradai.bootstrap import Container
 from tradai.domain.errors import Unavailable
-from tradai.domain.jobs import BacktestJob, JobStatus
+from tradai.domain.jobs import BacktestJob, JobKind, JobStatus
 from tradai.services.job_repository import JobRepository
 from tradai.services.job_start import JobNotStarted
 from tradai.services.job_sweep import sweep_queued_jobs
@@ -40,7 +42,9 @@ def test_given_jobs_queued_long_and_just_now_when_swept_then_only_the_abandoned_
     executor = RecordingExecutor()
 
     # When
-    report = sweep_queued_jobs(store=container.store, executor=executor, now=NOW, older_than=FIVE_MINUTES)
+    report = sweep_queued_jobs(
+        store=container.store, executors={JobKind.BACKTEST: executor}, now=NOW, older_than=FIVE_MINUTES
+    )
 
     # Then: the abandoned ones are submitted, oldest first; the fresh one is its submitter's business
     assert executor.submitted == [oldest.job_id, older.job_id]
@@ -49,15 +53,20 @@ def test_given_jobs_queued_long_and_just_now_when_swept_then_only_the_abandoned_
     assert repository.get(fresh.job_id).status is JobStatus.QUEUED
 
 
+@pytest.mark.parametrize("kind", [JobKind.BACKTEST, JobKind.DATA_SYNC])
 def test_given_an_abandoned_job_the_executor_refuses_when_swept_then_failed_with_a_code(
-    container: Container, stored_job: Callable[..., BacktestJob], repository: JobRepository
+    container: Container,
+    stored_job: Callable[..., BacktestJob],
+    repository: JobRepository,
+    kind: JobKind,
 ) -> None:
-    # Given
-    job = stored_job(minutes=0)
+    # Given: a backtest (Step Functions refusing) or a market-data sync (ECS refusing) left QUEUED,
+    # in a stack with only that kind's executor
+    job = stored_job(minutes=0, kind=kind)
 
     # When
     report = sweep_queued_jobs(
-        store=container.store, executor=RefusingExecutor(), now=NOW, older_than=FIVE_MINUTES
+        store=container.store, executors={kind: RefusingExecutor()}, now=NOW, older_than=FIVE_MINUTES
     )
 
     # Then: FAILED with the submit path's code and the cause, never QUEUED forever
@@ -80,7 +89,10 @@ def test_given_a_job_cancelled_during_the_sweep_when_its_start_is_refused_then_i
 
     # When
     report = sweep_queued_jobs(
-        store=container.store, executor=RefusingExecutor(cancel), now=NOW, older_than=FIVE_MINUTES
+        store=container.store,
+        executors={JobKind.BACKTEST: RefusingExecutor(cancel)},
+        now=NOW,
+        older_than=FIVE_MINUTES,
     )
 
     # Then: the conditional write leaves the cancellation as it is
@@ -98,8 +110,33 @@ def test_given_nothing_abandoned_when_swept_then_nothing_is_submitted(
     executor = RecordingExecutor()
 
     # When
-    report = sweep_queued_jobs(store=container.store, executor=executor, now=NOW, older_than=FIVE_MINUTES)
+    report = sweep_queued_jobs(
+        store=container.store, executors={JobKind.BACKTEST: executor}, now=NOW, older_than=FIVE_MINUTES
+    )
 
     # Then
     assert executor.submitted == []
     assert (report.started, report.failed, report.moved_on) == ([], [], [])
+
+
+def test_given_sync_and_backtest_jobs_left_queued_when_swept_then_each_goes_to_its_own_executor(
+    container: Container, stored_job: Callable[..., BacktestJob], repository: JobRepository
+) -> None:
+    # Given: a backtest and a market-data sync abandoned by their submitters, and a fresh sync
+    backtest = stored_job(minutes=0)
+    sync = stored_job(minutes=5, kind=JobKind.DATA_SYNC)
+    fresh_sync = stored_job(minutes=28, kind=JobKind.DATA_SYNC)
+    backtests, syncs = RecordingExecutor(), RecordingExecutor()
+
+    # When
+    report = sweep_queued_jobs(
+        store=container.store,
+        executors={JobKind.BACKTEST: backtests, JobKind.DATA_SYNC: syncs},
+        now=NOW,
+        older_than=FIVE_MINUTES,
+    )
+
+    # Then: each abandoned job is started by the executor of its kind; the fresh one is left alone
+    assert (backtests.submitted, syncs.submitted) == ([backtest.job_id], [sync.job_id])
+    assert report.started == [backtest.job_id, sync.job_id]
+    assert repository.get(fresh_sync.job_id).status is JobStatus.QUEUED

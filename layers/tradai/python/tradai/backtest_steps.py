@@ -1,6 +1,6 @@
 """The backtest state machine's Lambda steps: plan a job's chunks; merge them and complete the job;
 settle a job whose execution ended where the definition's Catch could not see it; and start jobs
-their submitter left QUEUED.
+their submitter left QUEUED (backtests and market-data syncs).
 
 `functions/backtest_plan`, `functions/backtest_aggregate`, `functions/execution_status` and
 `functions/job_sweeper` are one line each around these. They stay free of the engine and pandas
@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from tradai.bootstrap import Container, build_container
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import Unavailable
-from tradai.domain.jobs import InvalidTransition, JobNotFound, JobStatus
+from tradai.domain.jobs import InvalidTransition, JobKind, JobNotFound, JobStatus
 from tradai.lambda_events import metrics
 from tradai.services.backtest_chunks import merge, plan_job
 from tradai.services.job_repository import JobRepository
@@ -140,17 +140,24 @@ def _event_time(event: dict[str, Any]) -> datetime:
 
 
 def sweep_queued(event: dict[str, Any]) -> dict[str, Any]:
-    """EventBridge schedule: start the backtest jobs left QUEUED past the threshold (`services.job_sweep`).
+    """EventBridge schedule: start the jobs left QUEUED past the threshold (`services.job_sweep`).
+
+    Backtests go to the state machine, market-data syncs to their ECS tasks; a kind whose executor
+    this stack lacks is not swept.
 
     Returns:
         `{"started", "failed", "moved_on"}`: the job ids of each outcome.
     """
     container = _container()
-    if container.executor is None:
-        raise Unavailable("no backtest executor is configured (TRADAI_BACKTEST_STATE_MACHINE_ARN)")
+    candidates = ((JobKind.BACKTEST, container.executor), (JobKind.DATA_SYNC, container.sync_executor))
+    executors = {kind: executor for kind, executor in candidates if executor is not None}
+    if not executors:
+        raise Unavailable(
+            "no job executor is configured (TRADAI_BACKTEST_STATE_MACHINE_ARN, TRADAI_SYNC_TASK_DEFINITION)"
+        )
     report = sweep_queued_jobs(
         store=container.store,
-        executor=container.executor,
+        executors=executors,
         now=utc_now(),
         older_than=timedelta(seconds=container.settings.queued_job_sweep_after_seconds),
     )

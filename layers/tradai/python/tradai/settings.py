@@ -106,7 +106,7 @@ class Settings(BaseSettings):
         default=300,
         # Far above the backtests function's 25 s timeout: a submission still under way is never swept.
         ge=60,
-        description="AWS: a backtest job QUEUED this long was left by its submitter; the sweep starts it.",
+        description="AWS: a backtest or sync job QUEUED this long was abandoned; the sweep starts it.",
     )
     backtest_min_sets_per_chunk: int = Field(
         default=50, ge=1, description="AWS: fewest parameter sets worth a Fargate task of their own."

@@ -54,12 +54,30 @@ class EcsSyncExecutor:
         self._ecs = LazyClient(ecs, ecs_factory, missing=Unavailable("no ECS client configured"))
 
     def submit(self, job_id: str) -> None:
-        """Start the job's task.
+        """Start the job's task, unless it has one already: starting is idempotent, as the sweep needs.
+
+        A task found starting or running means the job was started (by its submitter, whose answer
+        the sweep never saw); a task found stopped while the job is still QUEUED died before it
+        began (an image that cannot be pulled, no capacity), and starting another would likely die
+        the same way every sweep, so that is a refusal with ECS's reason. The job id is also the
+        RunTask's client token, so a retried RunTask starts no second task.
 
         Raises:
-            Unavailable: ECS refused to start the task or could not be reached (the caller marks
-                the job FAILED: nothing will ever run it).
+            Unavailable: ECS refused to start the task or could not be reached, or the job's task
+                stopped before it began (the caller marks the job FAILED: nothing will ever run it).
         """
+        try:
+            running = self._tasks(job_id, desired="RUNNING")
+            stopped = None if running else self._stopped_reason(job_id)
+        except Exception as error:  # botocore's errors are built at runtime; read their code
+            code = error_code(error) or type(error).__name__
+            cluster = self._settings.ecs_cluster
+            raise Unavailable(f"ECS ListTasks failed on cluster {cluster} ({job_id}): {code}") from error
+        if running:
+            log.info("sync job %s has its task already: %s", job_id, running[0])
+            return
+        if stopped is not None:
+            raise Unavailable(f"its ECS task stopped before the sync began: {stopped}")
         arn = run_worker_task(
             self._ecs.get(),
             self._settings,
@@ -67,6 +85,7 @@ class EcsSyncExecutor:
             command=["tradai", "worker", "sync", "--job-id", job_id],
             started_by=started_by(job_id),
             tags={"tradai:job": job_id, "tradai:kind": "data_sync"},
+            client_token=job_id,
         )
         log.info("started the task of sync job %s: %s", job_id, arn)
 
@@ -93,16 +112,22 @@ class EcsSyncExecutor:
         try:
             if self._tasks(job_id, desired="RUNNING"):
                 return None
-            stopped = self._tasks(job_id, desired="STOPPED")
-            if not stopped:
-                return "no ECS task runs this sync (it never started, or stopped over an hour ago)"
-            tasks = self._ecs.get().describe_tasks(cluster=self._settings.ecs_cluster, tasks=stopped[:1])
+            stopped = self._stopped_reason(job_id)
         except Exception as error:  # botocore's errors are built at runtime; read their code
             code = error_code(error) or type(error).__name__
             raise Unavailable(f"ECS could not be asked about sync job {job_id}: {code}") from error
+        if stopped is None:
+            return "no ECS task runs this sync (it never started, or stopped over an hour ago)"
+        return f"the ECS task of this sync stopped before finishing it: {stopped}"
+
+    def _stopped_reason(self, job_id: str) -> str | None:
+        """ECS's reason a task of the job stopped, or None if it has no stopped task (ECS keeps them ~1 h)."""
+        stopped = self._tasks(job_id, desired="STOPPED")
+        if not stopped:
+            return None
+        tasks = self._ecs.get().describe_tasks(cluster=self._settings.ecs_cluster, tasks=stopped[:1])
         found = tasks.get("tasks") or [{}]
-        reason = found[0].get("stoppedReason") or "the task stopped"
-        return f"the ECS task of this sync stopped before finishing it: {reason}"
+        return str(found[0].get("stoppedReason") or "the task stopped")
 
     def _tasks(self, job_id: str, *, desired: str) -> list[str]:
         response = self._ecs.get().list_tasks(

@@ -21,8 +21,13 @@ def run_worker_task(
     command: list[str],
     started_by: str,
     tags: dict[str, str],
+    client_token: str | None = None,
 ) -> str:
     """Start one Fargate task of `task_definition` running `command` in the worker container.
+
+    Args:
+        client_token: ECS's idempotency token (up to 64 characters): a RunTask retried with the same
+            token (botocore retries one whose answer was lost) starts no second task.
 
     Returns:
         The task's ARN.
@@ -39,6 +44,8 @@ def run_worker_task(
         "overrides": {"containerOverrides": [{"name": settings.instance_container_name, "command": command}]},
         "tags": [{"key": key, "value": value[:256]} for key, value in tags.items()],
     }
+    if client_token is not None:
+        request["clientToken"] = client_token
     if settings.instance_subnets:
         request["networkConfiguration"] = {
             "awsvpcConfiguration": {

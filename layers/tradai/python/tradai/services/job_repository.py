@@ -137,13 +137,15 @@ class JobRepository:
             [job for record in page.records if (job := _readable(record)) is not None], page.cursor
         )
 
-    def queued_before(self, cutoff: datetime, *, limit: int = 100) -> Sequence[BacktestJob]:
-        """QUEUED backtest jobs created before `cutoff`, oldest first (a keyed query on `gsi2`).
+    def queued_before(
+        self, cutoff: datetime, *, limit: int = 100, kind: JobKind = JobKind.BACKTEST
+    ) -> Sequence[BacktestJob]:
+        """QUEUED jobs of one kind created before `cutoff`, oldest first (a keyed query on `gsi2`).
 
         The status partition is sorted by `<created_at>#<id>`, so the bound is a sort-key range: no scan.
         """
         page = self._store.query(
-            _status_partition(JobStatus.QUEUED),
+            _status_partition(JobStatus.QUEUED, kind),
             index="gsi2",
             sk_range=SortKeyRange(_BEFORE_ANY_TIME, cutoff.isoformat()),
             limit=limit,
