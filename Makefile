@@ -15,7 +15,7 @@ PY_SOURCES := layers tests functions benchmarks cdk
 
 include cdk/cdk.mk
 
-.PHONY: help setup test-setup run test lint format typecheck asl-check unit integration contract e2e bench bench-imports layer-deps clean
+.PHONY: help setup test-setup run test lint format typecheck asl-check unit integration contract e2e bench bench-imports bench-first-request layer-deps clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ unit integration contract e2e: setup ## Run one test folder
 
 bench-imports: setup ## Cold import time of each Lambda handler
 	$(BIN)/python benchmarks/cold_import.py
+
+bench-first-request: test-setup ## A SnapStart function's first request after a restore, primed or not
+	$(BIN)/python benchmarks/first_request.py
 
 bench: test-setup ## Engine speed against vectorbt and backtesting.py (ratios from one run)
 	$(BIN)/python benchmarks/engine.py

@@ -8,6 +8,7 @@ request builds a boto3 client anyway.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from tradai.observability import SERVICE, configure_logging
 from tradai.settings import get_settings
+from tradai.snapstart import before_snapshot
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 METRICS_NAMESPACE = "TradAI"
+
+logger = logging.getLogger(__name__)
 
 
 def metrics() -> Metrics:
@@ -39,17 +43,26 @@ def tracer() -> Tracer:
     return Tracer(service=SERVICE, patch_modules=("botocore",))
 
 
-def instrumented(handler: LambdaHandler, *, correlation_id_path: str | None) -> LambdaHandler:
+def instrumented(
+    handler: LambdaHandler,
+    *,
+    correlation_id_path: str | None,
+    prime: Callable[[], object] | None = None,
+) -> LambdaHandler:
     """`handler` with the request's correlation id in logs, an X-Ray segment, and metrics flushed.
 
     Args:
         handler: the plain (event, context) function.
         correlation_id_path: where in the event the correlation id is (a JMESPath), if anywhere.
+        prime: what else the first event would build (e.g. the container), built before a SnapStart
+            snapshot together with the tracer and the AWS clients (tradai.snapstart).
     """
-    logger = configure_logging(get_settings().log_level)
+    settings = get_settings()
+    powertools_logger = configure_logging(settings.log_level)
+    before_snapshot(settings, lambda: _prime(prime))
     traced: list[LambdaHandler] = []
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_id_path)
+    @powertools_logger.inject_lambda_context(correlation_id_path=correlation_id_path)
     @metrics().log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if not traced:  # first invocation: the tracer loads the X-Ray SDK now, not at import
@@ -58,6 +71,16 @@ def instrumented(handler: LambdaHandler, *, correlation_id_path: str | None) -> 
 
     decorated: LambdaHandler = lambda_handler
     return decorated
+
+
+def _prime(prime: Callable[[], object] | None) -> None:
+    from tradai.adapters.aws_clients import prime_clients
+
+    tracer()
+    if prime is not None:
+        prime()
+    primed = prime_clients()
+    logger.info("Primed for the SnapStart snapshot", extra={"aws_clients": primed})
 
 
 def event_handler(

@@ -19,10 +19,15 @@ from tradai.settings import get_settings
 
 def http_handler(routers: Sequence[APIRouter]) -> LambdaHandler:
     """Build the Lambda handler serving `routers` through API Gateway (HTTP API, payload v2)."""
-    asgi = Mangum(create_app(routers=routers, settings=get_settings()), lifespan="off")
+    app = create_app(routers=routers, settings=get_settings())
+    asgi = Mangum(app, lifespan="off")
 
     def serve(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response: dict[str, Any] = asgi(event, context)
         return response
 
-    return instrumented(serve, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    return instrumented(
+        serve,
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+        prime=app.state.container_provider,
+    )

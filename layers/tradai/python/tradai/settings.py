@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = Field(
         default=None, description="Override of AWS endpoints, for moto's server or LocalStack."
     )
+    lambda_initialization_type: str | None = Field(
+        default=None,
+        validation_alias=_env("AWS_LAMBDA_INITIALIZATION_TYPE"),
+        description="Set by Lambda: `snap-start` in the init a SnapStart snapshot is taken of.",
+    )
 
     # Authentication. Unset: Cognito when a user pool is configured (as in seed 002), else none.
     auth: AuthMode | None = Field(
