@@ -1,6 +1,6 @@
 """Lambda for the WebSocket API's `$connect` route."""
 
-from tradai.aws_websocket import connect
+from tradai.aws_websocket import connect, prime
 from tradai.lambda_events import event_handler
 
-lambda_handler = event_handler(connect)
+lambda_handler = event_handler(connect, prime=prime)

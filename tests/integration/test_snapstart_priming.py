@@ -46,23 +46,26 @@ def test_given_an_on_demand_init_when_a_handler_loads_then_no_hook_is_registered
     assert snapshot_restore_py.get_before_snapshot() == []
 
 
-def test_given_a_snap_start_init_when_primed_then_the_first_request_is_served(
-    aws_env: None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("function", "event"),
+    [("catalog", "catalog/list_strategies"), ("ws_disconnect", "ws_disconnect/disconnect")],
+)
+def test_given_a_snap_start_init_when_primed_then_the_first_event_is_served(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch, function: str, event: str
 ) -> None:
-    # Given: a SnapStart init of the catalog function, its hooks run as before a snapshot
+    # Given: a SnapStart init of the function, its hooks run as before a snapshot
     create_resources()
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
     get_settings.cache_clear()
-    handler = load_handler("catalog")
+    handler = load_handler(function)
     assert len(snapshot_restore_py.get_before_snapshot()) == 1
     run_before_snapshot_hooks()
 
-    # When: the first request after the restore
-    response = handler.lambda_handler(load_event("catalog/list_strategies"), FakeLambdaContext())
+    # When: the first event after the restore
+    response = handler.lambda_handler(load_event(event), FakeLambdaContext())
 
     # Then
     assert response["statusCode"] == 200
-    assert json.loads(response["body"])["strategies"] == []
 
 
 def test_given_a_failing_prime_when_the_hook_runs_then_it_is_logged_not_raised(

@@ -37,6 +37,12 @@ def _sender() -> ConnectionSender:
     return build_connection_sender(get_settings())
 
 
+def prime() -> None:
+    """Build what the WebSocket functions' first event would (for a SnapStart snapshot)."""
+    _container()
+    _sender()
+
+
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
     """REQUEST authorizer of `$connect`: a valid single-use ticket for an existing job with room left."""
     query = event.get("queryStringParameters") or {}

@@ -36,6 +36,11 @@ def _container() -> Container:
     return build_container(get_settings())
 
 
+def prime() -> None:
+    """Build what the steps' first event would (for a SnapStart snapshot)."""
+    _container()
+
+
 def plan(event: dict[str, Any]) -> dict[str, Any]:
     """Input `{"job_id"}`; writes each chunk's plan to S3 and returns `{"job_id", "chunks": ["0", ...]}`."""
     container = _container()

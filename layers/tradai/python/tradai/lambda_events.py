@@ -87,17 +87,25 @@ def event_handler(
     handle: Callable[[dict[str, Any]], dict[str, Any]],
     *,
     correlation_id_path: str = correlation_paths.API_GATEWAY_REST,
+    prime: Callable[[], object] | None = None,
 ) -> LambdaHandler:
-    """Wrap a plain event function (authorizers, WebSocket routes, EventBridge events)."""
-    return instrumented(lambda event, context: handle(event), correlation_id_path=correlation_id_path)
+    """Wrap a plain event function (authorizers, WebSocket routes, EventBridge events); `prime` as in
+    `instrumented`."""
+    return instrumented(
+        lambda event, context: handle(event), correlation_id_path=correlation_id_path, prime=prime
+    )
 
 
-def step_handler(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> LambdaHandler:
+def step_handler(
+    handle: Callable[[dict[str, Any]], dict[str, Any]], *, prime: Callable[[], object] | None = None
+) -> LambdaHandler:
     """Wrap a state machine step (input `{"job_id", ...}`): the job id is the logs' correlation id."""
-    return instrumented(lambda event, context: handle(event), correlation_id_path="job_id")
+    return instrumented(lambda event, context: handle(event), correlation_id_path="job_id", prime=prime)
 
 
-def stream_handler(handle_record: Callable[[dict[str, Any]], None]) -> LambdaHandler:
+def stream_handler(
+    handle_record: Callable[[dict[str, Any]], None], *, prime: Callable[[], object] | None = None
+) -> LambdaHandler:
     """Wrap a per-record function for a DynamoDB stream: only failed records are reported for retry."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -113,4 +121,4 @@ def stream_handler(handle_record: Callable[[dict[str, Any]], None]) -> LambdaHan
         )
         return dict(response)
 
-    return instrumented(handle_batch, correlation_id_path=None)
+    return instrumented(handle_batch, correlation_id_path=None, prime=prime)
