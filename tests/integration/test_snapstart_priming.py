@@ -117,3 +117,6 @@ print(json.dumps({"import": loaded_at_import, "primed": sorted(sys.modules), "un
     assert not first_request_needs & set(modules["import"])
     # ...while the clients themselves are built after the restore (fresh credentials and connections)
     assert modules["unbuilt"] >= 2
+    # ...and priming needs nothing the zip functions' layer lacks
+    not_in_the_layer = {"numpy", "pandas", "numba", "arcticdb", "ccxt", "mlflow"}
+    assert not not_in_the_layer & set(modules["primed"])
