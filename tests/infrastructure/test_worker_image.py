@@ -106,6 +106,17 @@ def test_given_the_copies_then_their_sources_exist_and_the_docker_context_keeps_
                 assert any(source == k or source.startswith(k + "/") for k in kept), source
 
 
+def test_given_the_runtime_stage_then_user_strategies_are_baked_in_and_named_by_the_setting() -> None:
+    # Given
+    stage = runtime_stage()
+    copies = [shlex.split(rest) for keyword, rest in stage if keyword == "COPY" and "--from" not in rest]
+    env = " ".join(rest for keyword, rest in stage if keyword == "ENV")
+
+    # Then: every task and image function looks up user strategies in the folder the image holds
+    assert ["user_strategies", "/opt/tradai/user_strategies"] in copies
+    assert "TRADAI_STRATEGY_PATH=/opt/tradai/user_strategies" in env
+
+
 def test_given_the_state_machines_command_then_the_worker_backtest_command_exists() -> None:
     result = CliRunner().invoke(app, ["worker", "backtest", "--help"])
     assert result.exit_code == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.events import FakeLambdaContext, load_event, load_handler
 from tests.fakes import FakeMarketData, local_container
 from tests.integration.conftest import BUCKET, REGION, TABLE, create_resources
 from tests.integration.jobs.test_backtest_runner import SPEC
+from tests.integration.jobs.test_user_strategy_jobs import USER_STRATEGY
 from tests.integration.test_lambda_instruments import emitted_metrics
 from tradai import backtest_steps
 from tradai.adapters.dynamo_store import DynamoDocumentStore
@@ -139,6 +141,32 @@ def test_given_single_run_when_planned_then_one_chunk_and_its_artifacts_are_the_
     assert job.result is not None
     assert job.result["trades_count"] > 0
     assert json.loads(steps_env.blobs.get(job.artifacts["metrics"]))["metrics"]["trades_count"] > 0
+
+
+def test_given_a_user_strategy_in_the_workers_strategy_path_when_its_sweep_runs_in_chunks_then_it_completes(
+    steps_env: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: the worker's environment names the strategies folder (the image bakes it in: docs/deploy.md)
+    (tmp_path / "user_cross.py").write_text(USER_STRATEGY)
+    monkeypatch.setenv("TRADAI_STRATEGY_PATH", str(tmp_path))
+    get_settings.cache_clear()
+    worker = replace(steps_env, settings=get_settings())
+    running_job(worker, {**SWEEP, "strategy_config": {"name": "user_cross", "parameters": {}}})
+
+    # When: planned, each chunk run as `tradai worker backtest` runs it, and aggregated
+    planned = invoke("backtest_plan", {"job_id": JOB_ID})
+    ran = [run_chunk(JOB_ID, int(chunk), worker.settings, container=worker) for chunk in planned["chunks"]]
+    aggregated = invoke("backtest_aggregate", {"job_id": JOB_ID, "chunks": planned["chunks"]})
+
+    # Then: every chunk ran the user's strategy, and the job completed with its trades
+    assert len(ran) == 4
+    assert all(ran)
+    assert aggregated == {"job_id": JOB_ID, "status": "COMPLETED"}
+    job = JobRepository(worker.store).get(JOB_ID)
+    assert job.result is not None
+    assert job.result["trades_count"] > 0
+    assert job.reproducibility is not None
+    assert job.reproducibility["strategy"] == "user_cross"
 
 
 def test_given_chunk_without_market_data_when_run_then_job_failed_with_its_reason(

@@ -21,6 +21,7 @@ from tradai.engine import (
     StrategyError,
     StrategyNotFound,
     backtest,
+    registry,
 )
 from tradai.engine.kernel import simulate as simulate_kernel
 from tradai.engine.registry import available_strategies, code_hash, resolve_strategy
@@ -214,6 +215,73 @@ def test_given_broken_user_file_when_other_strategies_are_looked_up_then_they_ar
     assert resolve_strategy("sma_cross", tmp_path).name == "sma_cross"
     assert resolve_strategy("mine", tmp_path).name == "mine"
     assert {"sma_cross", "PascalStrategy", "mine"} <= names
+
+
+COUNTED = """
+from pathlib import Path
+
+with open(Path(__file__).with_suffix(".runs"), "a") as runs:  # one line per execution of this file
+    runs.write("x")
+"""
+
+
+def test_given_unchanged_user_files_when_looked_up_again_then_nothing_reexecutes_and_no_cache_grows(
+    tmp_path: Path,
+) -> None:
+    # Given: a good file and a broken one, each counting its executions
+    (tmp_path / "mine.py").write_text(COUNTED + MINE)
+    (tmp_path / "bad.py").write_text(COUNTED + "raise RuntimeError('nope')\n")
+    first = resolve_strategy("mine", tmp_path)
+    hashed = code_hash(first)
+    hashes = len(registry._HASHES)
+
+    # When: many more lookups, as the catalog, the submission and each job make
+    again = [resolve_strategy("mine", tmp_path) for _ in range(20)]
+    listed = [available_strategies(tmp_path)["mine"] for _ in range(20)]
+    with pytest.raises(StrategyError, match=r"bad\.py: RuntimeError: nope"):
+        resolve_strategy("ghost", tmp_path)
+
+    # Then: the same class every time, each file ran once, the code-hash cache kept its size
+    assert all(cls is first for cls in again + listed)
+    assert (tmp_path / "mine.runs").read_text() == "x"
+    assert (tmp_path / "bad.runs").read_text() == "x"
+    assert [code_hash(cls) for cls in again] == [hashed] * 20
+    assert len(registry._HASHES) == hashes
+
+
+def test_given_a_looked_up_user_file_when_edited_then_the_next_lookup_runs_the_new_code(
+    tmp_path: Path,
+) -> None:
+    # Given
+    (tmp_path / "mine.py").write_text(MINE)
+    before = resolve_strategy("mine", tmp_path)
+    (tmp_path / "bad.py").write_text("def broken(:\n")
+    assert "bad.py" in registry.folder_strategies(tmp_path).broken
+
+    # When: the strategy's file changes (same length: only the bytes tell), and the broken file is fixed
+    (tmp_path / "mine.py").write_text(
+        MINE.replace("np.zeros(len(bars), bool), exit", "np.ones(len(bars), bool),  exit")
+    )
+    (tmp_path / "bad.py").write_text(MINE.replace('"mine"', '"good"').replace("Mine", "Good"))
+    after = resolve_strategy("mine", tmp_path)
+
+    # Then: a new class with the new behaviour and the new file's hash; the fixed file's strategy is found
+    assert after is not before
+    assert backtest(BARS, before).metrics["trades_count"] == 0
+    assert backtest(BARS, after).metrics["trades_count"] > 0
+    assert code_hash(after) == hashlib.sha256((tmp_path / "mine.py").read_bytes()).hexdigest()
+    assert resolve_strategy("good", tmp_path).name == "good"
+    assert registry.folder_strategies(tmp_path).broken == {}
+
+
+def test_given_a_user_file_without_future_imports_when_loaded_then_its_annotations_are_evaluated(
+    tmp_path: Path,
+) -> None:
+    # Given: a file relying on evaluated annotations (the registry's own module defers them)
+    (tmp_path / "mine.py").write_text(MINE + "\nWINDOW: int = 3\nassert __annotations__['WINDOW'] is int\n")
+
+    # When / Then: it imports as Python would import it
+    assert resolve_strategy("mine", tmp_path).name == "mine"
 
 
 def test_given_a_run_when_finished_then_record_reproduces_it() -> None:

@@ -6,6 +6,8 @@ import hashlib
 import importlib.util
 import inspect
 import sys
+import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,37 +39,73 @@ def folder_strategies(folder: Path) -> FolderStrategies:
     """Return the strategy classes defined in the `*.py` files of `folder` (not recursive).
 
     A file that fails to import is reported in `broken`, not raised: one bad file must not hide the
-    built-ins and the other files' strategies.
+    built-ins and the other files' strategies. A file is executed once per content: later lookups
+    reuse its module (same classes, no user code run again) until its bytes change.
     """
     found = FolderStrategies()
     if not folder.is_dir():
         return found
-    for path in sorted(folder.glob("*.py")):
-        module_name = (
-            f"tradai_user_strategies.{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
-        )
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            continue
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module  # dataclasses and inspect need the module registered
-        try:
-            spec.loader.exec_module(module)
-        except Exception as error:  # a user file may raise anything at import
-            sys.modules.pop(module_name, None)
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            found.broken[path.name] = f"{type(error).__name__}: {first_line}"
-            continue
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, Strategy)
-                and value is not Strategy
-                and value.__module__ == module_name
-                and value.name
-            ):
-                found.strategies[value.name] = value
+    with _LOADING:
+        loaded = {path: _load_file(path) for path in sorted(folder.glob("*.py"))}
+        _LOADED[folder] = loaded  # only the files there now: a deleted file's module is let go
+    for path, module in loaded.items():
+        if module.error is not None:
+            found.broken[path.name] = module.error
+        found.strategies.update(module.strategies)
     return found
+
+
+@dataclass(frozen=True)
+class _LoadedFile:
+    """One user file as last executed: its content's sha256, and its strategies or why it failed."""
+
+    digest: str
+    strategies: dict[str, type[Strategy]]
+    error: str | None = None
+
+
+_LOADED: dict[Path, dict[Path, _LoadedFile]] = {}
+"""folder -> file -> what it held when last executed; a lookup executes only files whose bytes changed."""
+_LOADING = threading.RLock()  # the API serves lookups from several threads; a file runs once per change
+
+
+def _load_file(path: Path) -> _LoadedFile:
+    """The strategies of one file: the cached ones when its bytes are those last executed."""
+    try:
+        source = path.read_bytes()
+    except OSError as error:  # deleted or unreadable since the folder was listed
+        return _LoadedFile("", {}, f"{type(error).__name__}: {error.strerror or error}")
+    digest = hashlib.sha256(source).hexdigest()
+    cached = _LOADED.get(path.parent, {}).get(path)
+    if cached is not None and cached.digest == digest:
+        return cached
+    module_name = f"tradai_user_strategies.{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None:
+        return _LoadedFile(digest, {}, "ImportError: not a Python module file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses and inspect need the module registered
+    try:
+        # the bytes just hashed, not a second read: the digest is the code that ran; dont_inherit,
+        # so the file gets its own __future__ imports, not this module's
+        code = compile(source, str(path), "exec", dont_inherit=True)
+        exec(code, module.__dict__)  # noqa: S102 - running the user's strategy file is the point
+    except Exception as error:  # a user file may raise anything at import
+        sys.modules.pop(module_name, None)
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        return _LoadedFile(digest, {}, f"{type(error).__name__}: {first_line}")
+    strategies: dict[str, type[Strategy]] = {}
+    for value in vars(module).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, Strategy)
+            and value is not Strategy
+            and value.__module__ == module_name
+            and value.name
+        ):
+            strategies[value.name] = value
+            _HASHES[value] = digest  # the code hash of exactly what was executed
+    return _LoadedFile(digest, strategies)
 
 
 def available_strategies(strategy_path: Path | None = None) -> dict[str, type[Strategy]]:
@@ -122,7 +160,9 @@ def resolve_strategy(strategy: str | type[Strategy], strategy_path: Path | None 
     )
 
 
-_HASHES: dict[type[Strategy], str] = {}  # reading and hashing a file costs more than a small backtest
+_HASHES: weakref.WeakKeyDictionary[type[Strategy], str] = weakref.WeakKeyDictionary()
+"""Reading and hashing a file costs more than a small backtest. Weak: the classes of a user file's
+earlier content leave with the last run holding them, so edits do not grow it."""
 
 
 def code_hash(cls: type[Strategy]) -> str:

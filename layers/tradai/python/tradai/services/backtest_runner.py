@@ -21,6 +21,7 @@ from tradai.domain.jobs import BacktestJob
 from tradai.domain.ranking import infinite_rows
 from tradai.services.job_worker import JobOutcome, JobReporter
 from tradai.services.series import extreme_preserving_indices
+from tradai.services.strategy_classes import strategy_class
 
 if TYPE_CHECKING:
     from tradai.bootstrap import Container
@@ -70,14 +71,16 @@ def run(
         "leverage": spec.leverage,
         "timeframe": spec.timeframe,
     }
-    name, params = spec.strategy_config.name, dict(spec.strategy_config.parameters)
+    # the class, not its name: the engine alone would not look in the user strategies folder
+    strategy = strategy_class(spec.strategy_config.name, container.settings)
+    params = dict(spec.strategy_config.parameters)
     extras: dict[str, Any] = {}
     if spec.mode == "walk_forward":
         # its result is the stitched out-of-sample run, parameters chosen per window: no full-range run
         windows = spec.walk_forward
         walked = engine.walk_forward(
             bars,
-            name,
+            strategy,
             spec.parameter_space,
             windows=windows.windows if windows else 5,
             train_fraction=windows.train_fraction if windows else 0.7,
@@ -97,7 +100,7 @@ def run(
         if spec.mode == "sweep":
             swept = engine.sweep(
                 bars,
-                name,
+                strategy,
                 spec.parameter_space,
                 metric=spec.objective,
                 seed=spec.seed,
@@ -116,7 +119,9 @@ def run(
             }
         # a sweep reports its own progress; the full-range run of its best set would move the bar backwards
         single_run_progress = None if spec.mode == "sweep" else progress
-        result = engine.backtest(bars, name, params, progress=single_run_progress, seed=spec.seed, **settings)
+        result = engine.backtest(
+            bars, strategy, params, progress=single_run_progress, seed=spec.seed, **settings
+        )
         # a sweep's stored result is its best set's run: that run's record, with the search that chose it
         metrics, equity, trades = result.metrics, result.equity, result.trades
         record = replace(result.record, search=search)

@@ -15,6 +15,7 @@ from tradai.services.instance_worker import InstanceParts, OrderResult
 from tradai.services.order_pipeline import OrderPipeline
 from tradai.services.replay_feed import CandleFeed, LiveFeed, ReplayFeed
 from tradai.services.signal_trader import SignalTrader, TradeDecision
+from tradai.services.strategy_classes import strategy_class
 from tradai.services.unsettled_orders import settle_predecessors
 from tradai.settings import Settings
 
@@ -42,10 +43,8 @@ def build_parts(
         StrategyNotFound, InvalidInput: the strategy or its parameters no longer resolve.
         BarsNotFound: a replay without bars.
     """
-    from tradai.engine.registry import resolve_strategy
-
     engine_name = instance.strategy_class or instance.strategy_name
-    strategy = resolve_strategy(engine_name, settings.strategy_path)(instance.parameters)
+    strategy = strategy_class(engine_name, settings)(instance.parameters)
     feed = _feed(instance, container, exchange, warmup_bars=max(strategy.warmup(), 1) * 2)
     broker = brokers(instance, feed.next_price)
     trader = SignalTrader(
