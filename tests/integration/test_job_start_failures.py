@@ -157,7 +157,7 @@ def test_given_a_submission_that_could_not_start_when_retried_with_its_key_then_
     # When: Step Functions recovered
     retried = client.post("/api/v1/backtests", json=BODY, headers={"Idempotency-Key": "k1"})
 
-    # Then: the key was released with the failure, so the retry is a fresh job that runs
+    # Then: the key's job never ran, so the key is free: the retry is a fresh job that runs
     assert retried.status_code == 201
     assert retried.json()["job_id"] != failed_id
     assert [execution["name"] for execution in executions(sfn())] == [retried.json()["job_id"]]

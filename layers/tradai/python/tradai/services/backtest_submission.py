@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, NoMarketData, Unavailable
 from tradai.domain.jobs import BacktestJob, JobStatus
-from tradai.domain.store import ItemAbsent, Key, Put, Record
+from tradai.domain.store import Attr, ItemAbsent, Key, Put, Record
 from tradai.domain.strategies import UnknownStrategy
 from tradai.ports import DocumentStore, JobExecutor, MarketData, StrategyCatalog
 from tradai.services.job_repository import JobRepository
-from tradai.services.job_start import start_job
+from tradai.services.job_start import never_started, start_job
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -56,7 +56,9 @@ def submit_backtest(
     """Check a backtest request against the strategies and the stored data, then queue it.
 
     A repeated `idempotency_key` (per owner, for 24 h) returns the job of the first call (starting it
-    if it is still QUEUED). A job the executor cannot start is marked FAILED and its key released.
+    if it is still QUEUED), whatever became of it, except a job that never ran because it could not
+    be started (FAILED `JOB_NOT_STARTED`, by this call or by the job sweeper): such a key is free again,
+    and the call submits afresh under it.
 
     Raises:
         InvalidDateRange: start is not before end.
@@ -68,10 +70,12 @@ def submit_backtest(
     """
     jobs = JobRepository(store)
     request_hash = _fingerprint(spec)
+    taken: KeyUse | None = None
     if idempotency_key:
-        replay = _replay(store, jobs, owner, idempotency_key, request_hash)
-        if replay is not None:
-            return Submission(_restart(store, executor, replay, owner, idempotency_key, now), created=False)
+        taken = _key_use(store, jobs, owner, idempotency_key)
+        if taken is not None and not never_started(taken.job):
+            _require_same_request(taken, request_hash)
+            return Submission(_restart(store, executor, taken.job, now), created=False)
     resolved = _validated(spec, catalog, bars)
     job = BacktestJob(
         job_id=new_id(),
@@ -85,6 +89,9 @@ def submit_backtest(
     )
     operations: list[Put] = [jobs.create_operation(job)]
     if idempotency_key:
+        # Taken over from a job that never started only while it still points there: a concurrent
+        # retry that took the key first wins, and this call answers with its job.
+        free = ItemAbsent() if taken is None else Attr("job_id").eq(taken.job.job_id)
         operations.append(
             Put(
                 Record(
@@ -92,30 +99,25 @@ def submit_backtest(
                     {"job_id": job.job_id, "request_hash": request_hash},
                     expires_at=int((now + IDEMPOTENCY_TTL).timestamp()),
                 ),
-                condition=ItemAbsent(),
+                condition=free,
             )
         )
     try:
         store.transact(operations)
     except ConditionFailed:
         # A concurrent retry with the same key won the race: answer with its job.
-        replay = _replay(store, jobs, owner, idempotency_key or "", request_hash)
-        if replay is None:
+        winner = _key_use(store, jobs, owner, idempotency_key or "")
+        if winner is None or never_started(winner.job):
             raise
-        return Submission(replay, created=False)
+        _require_same_request(winner, request_hash)
+        return Submission(winner.job, created=False)
     if executor is not None:
-        release = [_idempotency_key(owner, idempotency_key)] if idempotency_key else []
-        job = start_job(store=store, executor=executor, job=job, now=now, release=release)
+        job = start_job(store=store, executor=executor, job=job, now=now)
     return Submission(job, created=True)
 
 
 def _restart(
-    store: DocumentStore,
-    executor: JobExecutor | None,
-    job: BacktestJob,
-    owner: str,
-    idempotency_key: str,
-    now: datetime,
+    store: DocumentStore, executor: JobExecutor | None, job: BacktestJob, now: datetime
 ) -> BacktestJob:
     """Submit a replayed job again while it is QUEUED: the first call may have died before starting it.
 
@@ -124,9 +126,7 @@ def _restart(
     """
     if executor is None or job.status is not JobStatus.QUEUED:
         return job
-    return start_job(
-        store=store, executor=executor, job=job, now=now, release=[_idempotency_key(owner, idempotency_key)]
-    )
+    return start_job(store=store, executor=executor, job=job, now=now)
 
 
 def _validated(spec: BacktestSpec, catalog: StrategyCatalog, bars: MarketData | None) -> BacktestSpec:
@@ -174,15 +174,24 @@ def _idempotency_key(owner: str, key: str) -> Key:
     return Key(f"IDEMPOTENCY#{digest}", "BACKTEST")
 
 
-def _replay(
-    store: DocumentStore, jobs: JobRepository, owner: str, key: str, request_hash: str
-) -> BacktestJob | None:
+@dataclass(frozen=True)
+class KeyUse:
+    """The job an Idempotency-Key was used for, and the fingerprint of that request."""
+
+    job: BacktestJob
+    request_hash: str
+
+
+def _key_use(store: DocumentStore, jobs: JobRepository, owner: str, key: str) -> KeyUse | None:
     record = store.get(_idempotency_key(owner, key))
     if record is None:
         return None
-    if record.data.get("request_hash") != request_hash:
+    return KeyUse(jobs.get(str(record.data["job_id"])), str(record.data.get("request_hash")))
+
+
+def _require_same_request(use: KeyUse, request_hash: str) -> None:
+    if use.request_hash != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
-    return jobs.get(str(record.data["job_id"]))
 
 
 def _fingerprint(spec: BacktestSpec) -> str:

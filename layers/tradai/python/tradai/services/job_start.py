@@ -2,20 +2,19 @@
 
 In AWS nothing else would ever pick a QUEUED job up: if `StartExecution` fails (throttled past
 botocore's retries, access denied, the state machine missing), the job is marked FAILED with the
-cause in one conditional write, its idempotency record is released in the same transaction (a
-retry with the same `Idempotency-Key` submits afresh instead of replaying the failed job), and the
-caller gets 503 `JOB_NOT_STARTED`.
+cause in one conditional write and the caller gets 503 `JOB_NOT_STARTED`. Such a job never ran, so
+its `Idempotency-Key` stands for nothing: a retry with the key submits afresh (`never_started`,
+read by `services.backtest_submission`), whoever failed the job (this call, or the job sweeper,
+which does not know the key).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 
 from tradai.domain.errors import ConditionFailed, Unavailable
 from tradai.domain.jobs import BacktestJob, JobStatus
-from tradai.domain.store import Attr, Delete, Key
 from tradai.ports import DocumentStore, JobExecutor
 from tradai.services.job_repository import JobRepository, transition_operation
 
@@ -28,15 +27,13 @@ class JobNotStarted(Unavailable):
     code = "JOB_NOT_STARTED"
 
 
-def start_job(
-    *,
-    store: DocumentStore,
-    executor: JobExecutor,
-    job: BacktestJob,
-    now: datetime,
-    release: Sequence[Key] = (),
-) -> BacktestJob:
-    """Submit the QUEUED `job`; if that fails, mark it FAILED and delete `release` (its key records).
+def never_started(job: BacktestJob) -> bool:
+    """Whether the job is FAILED because its executor could not start it: it never ran at all."""
+    return job.status is JobStatus.FAILED and job.error is not None and job.error.code == JobNotStarted.code
+
+
+def start_job(*, store: DocumentStore, executor: JobExecutor, job: BacktestJob, now: datetime) -> BacktestJob:
+    """Submit the QUEUED `job`; if that fails, mark it FAILED with the cause.
 
     Returns:
         The job as it now is: QUEUED, or further along when the executor had in fact started it
@@ -48,12 +45,12 @@ def start_job(
     try:
         executor.submit(job.job_id)
     except Unavailable as cause:
-        return _mark_not_started(store, job, cause, now=now, release=release)
+        return _mark_not_started(store, job, cause, now=now)
     return job
 
 
 def _mark_not_started(
-    store: DocumentStore, job: BacktestJob, cause: Unavailable, *, now: datetime, release: Sequence[Key]
+    store: DocumentStore, job: BacktestJob, cause: Unavailable, *, now: datetime
 ) -> BacktestJob:
     message = f"the job could not be started: {cause.detail}"
     failed = transition_operation(
@@ -67,20 +64,14 @@ def _mark_not_started(
         },
         sources=[JobStatus.QUEUED],  # a job its execution already moved on is not failed here
     )
-    # Only records still pointing at this job are released (a key is never taken from another job).
-    releases = [Delete(key, condition=Attr("job_id").eq(job.job_id)) for key in release]
     try:
-        store.transact([failed, *releases])
+        store.update(failed)
     except ConditionFailed:
         current = JobRepository(store).get(job.job_id)
-        if current.status is not JobStatus.QUEUED:
-            # The execution started after all (its answer was lost) and moved the job on, or it
-            # was cancelled meanwhile: either way it is not stuck.
-            log.info(
-                "job %s is %s despite the executor's error: %s", job.job_id, current.status, cause.detail
-            )
-            return current
-        store.update(failed)  # a key record already gone (expired): fail the job alone
+        # The execution started after all (its answer was lost) and moved the job on, or it was
+        # cancelled meanwhile: either way it is not stuck.
+        log.info("job %s is %s despite the executor's error: %s", job.job_id, current.status, cause.detail)
+        return current
     log.error("job %s marked FAILED: %s", job.job_id, message, extra={"code": JobNotStarted.code})
     raise JobNotStarted(
         f"{job.kind.value.replace('_', ' ')} job {job.job_id} could not be started ({cause.detail}); "

@@ -41,7 +41,7 @@ def submit(
         Header(
             alias="Idempotency-Key",
             max_length=128,
-            description="Retries with the same key return the same job",
+            description="Retries with the same key return the same job, unless it could not be started",
         ),
     ] = None,
 ) -> BacktestCreated:
