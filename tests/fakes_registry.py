@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from tradai.domain.registry import ModelNotFound, ModelVersionRecord, RegisteredModelRecord
+from tradai.domain.registry import ModelNotFound
+from tradai.domain.registry_records import ModelVersionRecord, RegisteredModelRecord
 
 
 class FakeModelRegistry:

@@ -3,7 +3,8 @@
 Every handler under functions/ loads in a fresh interpreter with a deployed function's settings. None
 may import the heavy packages, the AWS SDK or any adapter (the composition root imports adapters on
 a first request that needs them), nor the engine; event handlers (WebSocket hooks, the stream
-pusher, state machine steps) never load FastAPI. Some groups also keep their rare paths out.
+pusher, state machine steps) never load FastAPI. Some groups also keep their rare paths out, and
+the heaviest keep out the use cases of routes other handlers serve.
 """
 
 from __future__ import annotations
@@ -37,6 +38,41 @@ ONLY_ON_REQUEST: dict[str, tuple[str, ...]] = {
     "instances": ("tradai.services.unsettled_orders", "tradai.services.order_pipeline"),
 }
 
+OTHER_GROUPS: dict[str, tuple[str, ...]] = {
+    # Use cases (and their models) of routes another handler serves: no request of this one runs them.
+    "catalog": (
+        *("tradai.services.strategy_registration", "tradai.services.strategy_status"),
+        *("tradai.services.strategies", "tradai.services.catalog_detail", "tradai.services.ab_tests"),
+        *("tradai.services.instance_repository", "tradai.services.config_repository"),
+        *("tradai.domain.instances", "tradai.domain.configs", "tradai.domain.backtest_spec"),
+    ),
+    "engine_routes": (
+        *(
+            "tradai.services.ab_tests",
+            "tradai.services.lifecycle_repository",
+            "tradai.services.trade_records",
+        ),
+        *(
+            "tradai.services.strategy_status",
+            "tradai.services.strategy_performance",
+            "tradai.domain.instances",
+        ),
+    ),
+    "instances": (
+        *("tradai.services.ab_tests", "tradai.services.welch", "tradai.services.strategy_listing"),
+        *("tradai.services.version_metrics", "tradai.services.configs", "tradai.domain.jobs"),
+    ),
+    "strategies": (
+        *(
+            "tradai.services.strategy_registration",
+            "tradai.services.parameter_schema",
+            "tradai.services.catalog",
+        ),
+        *("tradai.api.schemas.strategy_registration", "tradai.domain.backtest_spec"),
+    ),
+    "health": ("tradai.domain.registry", "tradai.domain.registry_records"),
+}
+
 
 def test_given_the_functions_folder_when_listed_then_http_and_event_handlers_are_both_checked() -> None:
     # Given / When: the handlers this file parametrizes over
@@ -45,7 +81,7 @@ def test_given_the_functions_folder_when_listed_then_http_and_event_handlers_are
     # Then: both kinds are there, and every rare-path entry names a real handler
     assert {"health", "backtests", "ws_ticket"} <= HTTP_HANDLERS
     assert {"stream_pusher", "ws_connect", "ws_authorizer", "backtest_plan"} <= event_handlers
-    assert set(ONLY_ON_REQUEST) <= set(HANDLERS)
+    assert set(ONLY_ON_REQUEST) | set(OTHER_GROUPS) <= set(HANDLERS)
 
 
 ROUTER_PACKAGE = "tradai.api.routers"
@@ -69,7 +105,7 @@ def _served_router_modules(function: str) -> set[str]:
 @pytest.mark.parametrize("function", HANDLERS)
 def test_given_a_cold_start_when_a_handler_loads_then_nothing_heavy_is_imported(function: str) -> None:
     # Given: a fresh interpreter with a deployed function's settings
-    forbidden = (*HEAVY, *NOT_FOR_ROUTES, *ONLY_ON_REQUEST.get(function, ()))
+    forbidden = (*HEAVY, *NOT_FOR_ROUTES, *ONLY_ON_REQUEST.get(function, ()), *OTHER_GROUPS.get(function, ()))
     if function not in HTTP_HANDLERS:
         forbidden = (*forbidden, *WEB_FRAMEWORK)
 

@@ -96,7 +96,7 @@ def test_given_open_position_when_exit_fills_then_the_trade_feeds_the_strategy_p
     store: SqliteDocumentStore,
 ) -> None:
     # Given a long entered at 1000
-    from tradai.services.ab_tests import trades_of
+    from tradai.services.trade_records import trades_of
 
     price = [1000.0]
     pipeline = OrderPipeline(store=store, broker=PaperBroker(fee_rate=0.0, prices=lambda _: price[0]))

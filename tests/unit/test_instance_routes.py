@@ -304,7 +304,7 @@ def test_given_registered_strategy_of_another_class_when_run_then_its_version_an
     client: TestClient,
 ) -> None:
     # Given TrendFollower 1.0.0: sma_cross with its own defaults and pair
-    from tradai.services.strategies import NewVersion, register_version
+    from tradai.services.strategy_registration import NewVersion, register_version
 
     container: Container = client.app.state.container_provider()  # type: ignore[attr-defined]
     assert container.strategies is not None

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from tests.unit.lifecycle.conftest import register
 from tradai.bootstrap import Container
 from tradai.domain.errors import InvalidInput
-from tradai.services.ab_tests import choose_version, record_trade, trades_of
+from tradai.services.ab_tests import choose_version, record_trade
+from tradai.services.trade_records import trades_of
 
 LATER = datetime.now(UTC) + timedelta(days=1)
 """When fed trades close: after any test these tests start (tests start at the real time)."""

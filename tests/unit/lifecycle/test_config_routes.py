@@ -11,13 +11,8 @@ from fastapi.testclient import TestClient
 from tests.unit.lifecycle.conftest import T0, register
 from tradai.bootstrap import Container
 from tradai.domain.configs import ConfigDeprecated
-from tradai.services.config_repository import ConfigRepository
-from tradai.services.configs import (
-    ConfigChangedConcurrently,
-    activate_config,
-    create_config,
-    runnable_config,
-)
+from tradai.services.config_repository import ConfigRepository, runnable_config
+from tradai.services.configs import ConfigChangedConcurrently, activate_config, create_config
 
 
 def create(

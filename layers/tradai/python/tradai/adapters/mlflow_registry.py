@@ -16,12 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tradai.domain.errors import Conflict, InvalidInput
-from tradai.domain.registry import (
-    ModelNotFound,
-    ModelVersionRecord,
-    RegisteredModelRecord,
-    RegistryUnavailable,
-)
+from tradai.domain.registry import ModelNotFound, RegistryUnavailable
+from tradai.domain.registry_records import ModelVersionRecord, RegisteredModelRecord
 
 T = TypeVar("T")
 _PAGE = 1000

@@ -2,7 +2,7 @@
 
 Trading (issue 8) feeds the arms: `record_trade` for every closed dry-run or live trade, and
 `choose_version` to pick which version a new instance runs. Keys (docs/data-model.md): every
-trade at `PERF#<strategy>`/`TRADE#<closed_at>#<trade_id>`; a test's arm trades at
+trade at `PERF#<strategy>`/`TRADE#<closed_at>#<trade_id>` (`trade_records`); a test's arm trades at
 `ABTEST#<strategy>#<test_id>`/`<arm>#<closed_at>#<trade_id>`.
 """
 
@@ -17,22 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from tradai.domain.errors import ConditionFailed, Conflict, InvalidInput, NotFound
 from tradai.domain.registry import AlreadyInProd, ModelVersionNotFound
 from tradai.domain.store import ItemAbsent, Key, Put, Record
 from tradai.domain.strategy_versions import Stage, StrategyNotFound
 from tradai.ports import DocumentStore
 from tradai.services.lifecycle_repository import AbTest, commit, read_lifecycle, write_lifecycle
-from tradai.services.strategies import prod_version, versions_of
+from tradai.services.strategy_lookup import prod_version, versions_of
+from tradai.services.trade_records import Mode, TradeRecord, documents, trade_key
 from tradai.services.welch import welch_t_test
 
 Arm = Literal["champion", "challenger"]
-Mode = Literal["dry_run", "live"]
 SIGNIFICANCE = 0.05
 """A difference counts when the two-sided p-value is below this (95% confidence)."""
-_PAGE = 1000
 
 
 class NoChampion(Conflict):
@@ -51,20 +48,6 @@ class AbTestNotFound(NotFound):
     """The strategy runs no A/B test."""
 
     code = "AB_TEST_NOT_FOUND"
-
-
-class TradeRecord(BaseModel):
-    """One closed dry-run or live trade of a strategy version."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    strategy_name: str
-    version: str
-    trade_id: str
-    return_pct: float
-    """The trade's return as a fraction of what it put at risk (0.01 = +1%)."""
-    closed_at: datetime
-    mode: Mode
 
 
 @dataclass(frozen=True)
@@ -222,7 +205,7 @@ def record_trade(
     )
     document = trade.model_dump(mode="json")
     stamp = f"{closed_at.isoformat()}#{trade_id}"
-    operations = [Put(Record(Key(f"PERF#{strategy_name}", f"TRADE#{stamp}"), document), ItemAbsent())]
+    operations = [Put(Record(trade_key(strategy_name, stamp), document), ItemAbsent())]
     test = read_lifecycle(store, strategy_name).ab_test
     arm: Arm | None = None
     if test is not None and closed_at >= test.started_at:
@@ -237,13 +220,6 @@ def record_trade(
     with contextlib.suppress(ConditionFailed):  # recorded before: a retry of the same trade
         store.transact(operations)
     return arm
-
-
-def trades_of(*, store: DocumentStore, strategy_name: str, limit: int = 10_000) -> list[TradeRecord]:
-    """A strategy's recorded dry-run and live trades, oldest first (at most `limit`)."""
-    return [
-        TradeRecord.model_validate(d) for d in _documents(store, f"PERF#{strategy_name}", "TRADE#", limit)
-    ]
 
 
 def choose_version(*, store: DocumentStore, name: str, routing_key: str) -> str | None:
@@ -309,21 +285,7 @@ def _stats(version: str, returns: list[float]) -> ArmStats:
 
 def _arm_returns(store: DocumentStore, strategy: str, test_id: str, arm: str) -> list[float]:
     partition = _arm_key(strategy, test_id, "").pk
-    return [
-        TradeRecord.model_validate(d).return_pct for d in _documents(store, partition, f"{arm}#", 100_000)
-    ]
-
-
-def _documents(store: DocumentStore, partition: str, prefix: str, limit: int) -> list[dict[str, object]]:
-    found: list[dict[str, object]] = []
-    cursor: str | None = None
-    while len(found) < limit:
-        page = store.query(partition, sk_prefix=prefix, limit=min(_PAGE, limit - len(found)), cursor=cursor)
-        found += [record.data for record in page.records]
-        if page.cursor is None:
-            break
-        cursor = page.cursor
-    return found
+    return [TradeRecord.model_validate(d).return_pct for d in documents(store, partition, f"{arm}#", 100_000)]
 
 
 def _arm_key(strategy: str, test_id: str, sort_key: str) -> Key:

@@ -1,4 +1,4 @@
-"""Config versions on the DocumentStore port.
+"""Config versions on the DocumentStore port, and which of them a run uses.
 
 Keys (docs/data-model.md): a config at `CONFIG#<strategy>`/`VERSION#<config_id>`; the strategy's
 active config id at `CONFIG#<strategy>`/`ACTIVE`; its version counter at `CONFIG#<strategy>`/`COUNTER`;
@@ -11,7 +11,7 @@ import logging
 
 from pydantic import ValidationError
 
-from tradai.domain.configs import ConfigNotFound, ConfigVersion
+from tradai.domain.configs import ConfigDeprecated, ConfigNotFound, ConfigStatus, ConfigVersion
 from tradai.domain.errors import ConditionFailed, NotFound
 from tradai.domain.store import ItemAbsent, Key, Put, Record, Update
 from tradai.ports import DocumentStore
@@ -122,3 +122,21 @@ class ConfigRepository:
                 )
             )
         return operations
+
+
+def runnable_config(
+    *, store: DocumentStore, strategy_name: str, config_id: str | None
+) -> ConfigVersion | None:
+    """The config a run should use: the one named, else the active one (None when none is active).
+
+    Trading instances (issue 8) call this before starting a run.
+
+    Raises:
+        ConfigNotFound: `config_id` names no config.
+        ConfigDeprecated: the config is deprecated and may not run.
+    """
+    repository = ConfigRepository(store)
+    config = repository.get(strategy_name, config_id) if config_id else repository.active(strategy_name)
+    if config is not None and config.status is ConfigStatus.DEPRECATED:
+        raise ConfigDeprecated(f"config {config.config_id} is deprecated and cannot be run")
+    return config

@@ -1,4 +1,5 @@
-"""Config use cases: create a version (checked against the strategy's parameters), activate, deprecate.
+"""Config use cases: create a version (checked against the strategy's parameters), activate, deprecate
+(which config a run uses is `config_repository.runnable_config`).
 
 Exactly one config of a strategy is active: activation moves the `ACTIVE` pointer and both configs'
 statuses in one store transaction, each write conditioned on the state it was read in.
@@ -136,24 +137,6 @@ def deprecate_config(
         operations.append(Delete(active_key(strategy_name), condition=Attr("config_id").eq(config_id)))
     _apply(store, operations, strategy_name)
     return repository.get(strategy_name, config_id)
-
-
-def runnable_config(
-    *, store: DocumentStore, strategy_name: str, config_id: str | None
-) -> ConfigVersion | None:
-    """The config a run should use: the one named, else the active one (None when none is active).
-
-    Trading instances (issue 8) call this before starting a run.
-
-    Raises:
-        ConfigNotFound: `config_id` names no config.
-        ConfigDeprecated: the config is deprecated and may not run.
-    """
-    repository = ConfigRepository(store)
-    config = repository.get(strategy_name, config_id) if config_id else repository.active(strategy_name)
-    if config is not None and config.status is ConfigStatus.DEPRECATED:
-        raise ConfigDeprecated(f"config {config.config_id} is deprecated and cannot be run")
-    return config
 
 
 def _apply(store: DocumentStore, operations: list[WriteOperation], strategy_name: str) -> None:

@@ -8,7 +8,7 @@ from tradai.domain.strategy_versions import StrategyVersionExists
 from tradai.ports import DocumentStore, StrategyCatalog
 from tradai.services.config_repository import ConfigRepository
 from tradai.services.configs import activate_config, create_config
-from tradai.services.strategies import NewVersion, register_version
+from tradai.services.strategy_registration import NewVersion, register_version
 
 DEMO_STRATEGY = "PascalStrategy"
 DEMO_VERSION = "2.0.0"

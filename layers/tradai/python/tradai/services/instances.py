@@ -35,11 +35,10 @@ from tradai.domain.market import Timeframe, check_exchange, check_symbol
 from tradai.domain.strategies import StrategyInfo, UnknownStrategy
 from tradai.domain.strategy_versions import StrategyNotFound, StrategyVersion
 from tradai.ports import Broker, DocumentStore, InstanceRunner, MarketData, StrategyCatalog
-from tradai.services.ab_tests import routing_info
-from tradai.services.config_repository import ConfigRepository
-from tradai.services.configs import runnable_config
+from tradai.services.config_repository import ConfigRepository, runnable_config
 from tradai.services.instance_repository import InstanceRepository
-from tradai.services.strategies import current_version, versions_of
+from tradai.services.lifecycle_repository import read_lifecycle
+from tradai.services.strategy_lookup import current_version, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +373,8 @@ class InstanceService:
 
     def _arms(self, target: RunTarget, capital: float) -> list[Arm]:
         """One arm, or both arms of the strategy's running A/B test with the capital split by traffic."""
-        test = routing_info(store=self.store, name=target.name).test if target.base is not None else None
+        # Only a registered strategy (target.name is its stored name) runs A/B tests.
+        test = read_lifecycle(self.store, target.name).ab_test if target.base is not None else None
         if test is None:
             return [Arm(instance_id=self.new_id(), version=target.base, capital=capital)]
         versions = {version.version: version for version in versions_of(self.store, target.name)}

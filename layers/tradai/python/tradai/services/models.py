@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tradai.domain.registry import (
+from tradai.domain.registry import RegistryUnavailable
+from tradai.domain.registry_records import (
     CHALLENGER,
     CHAMPION,
     TAG_BACKTEST_JOB_ID,
@@ -15,7 +16,6 @@ from tradai.domain.registry import (
     TAG_STAGE,
     ModelVersionRecord,
     RegisteredModelRecord,
-    RegistryUnavailable,
 )
 from tradai.domain.strategy_versions import Stage
 from tradai.ports import ModelRegistry

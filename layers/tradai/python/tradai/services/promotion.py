@@ -33,7 +33,7 @@ from tradai.services.config_repository import ConfigRepository
 from tradai.services.job_repository import JobRepository
 from tradai.services.lifecycle_repository import Lifecycle, commit, read_lifecycle, write_lifecycle
 from tradai.services.registry_mirror import mirror_versions
-from tradai.services.strategies import prod_version, versions_of
+from tradai.services.strategy_lookup import prod_version, versions_of
 from tradai.services.strategy_repository import version_key
 from tradai.services.version_metrics import latest_metrics
 

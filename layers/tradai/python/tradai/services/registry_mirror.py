@@ -12,7 +12,8 @@ import json
 import logging
 
 from tradai.domain.errors import Unavailable
-from tradai.domain.registry import (
+from tradai.domain.registry import ModelNotFound
+from tradai.domain.registry_records import (
     CHALLENGER,
     CHAMPION,
     TAG_BACKTEST_JOB_ID,
@@ -21,7 +22,6 @@ from tradai.domain.registry import (
     TAG_METRICS,
     TAG_STAGE,
     TAG_STRATEGY_VERSION,
-    ModelNotFound,
 )
 from tradai.domain.strategy_versions import Stage, StrategyVersion
 from tradai.ports import ModelRegistry

@@ -21,9 +21,11 @@ from tradai.api.schemas.catalog import (
     LiveDayPublic,
     PerformancePublic,
 )
-from tradai.api.schemas.strategies import VERSION_PATTERN, MetricsPublic
-from tradai.services import catalog, strategies
-from tradai.services.strategies import StrategyFilters
+from tradai.api.schemas.patterns import VERSION_PATTERN
+from tradai.api.schemas.strategies import MetricsPublic
+from tradai.services import catalog
+from tradai.services.strategy_listing import StrategyFilters, list_versions
+from tradai.services.strategy_performance import performance
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
@@ -41,7 +43,7 @@ def list_catalog(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> CatalogList:
-    listed = strategies.list_versions(store=container.store, filters=filters)
+    listed = list_versions(store=container.store, filters=filters)
     ordered = catalog.ordered(catalog.rank(listed), sort_by, sort_order)
     return CatalogList(
         strategies=[CatalogEntry.of_ranked(entry) for entry in ordered[offset : offset + limit]],
@@ -58,7 +60,7 @@ def get_leaderboard(
     limit: Limit = 10,
     offset: Offset = 0,
 ) -> Leaderboard:
-    listed = strategies.list_versions(store=container.store, filters=StrategyFilters())
+    listed = list_versions(store=container.store, filters=StrategyFilters())
     board = catalog.leaderboard(catalog.rank(listed))
     entries = [
         LeaderboardEntry(
@@ -96,7 +98,7 @@ def compare(
     responses=NOT_FOUND,
 )
 def get_performance(container: ContainerDep, _: Viewer, name: StrategyName) -> PerformancePublic:
-    result = catalog.performance(store=container.store, name=name)
+    result = performance(store=container.store, name=name)
     return PerformancePublic(
         name=result.name,
         backtests=[BacktestPointPublic.of(point) for point in result.backtests],

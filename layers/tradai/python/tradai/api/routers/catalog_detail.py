@@ -13,8 +13,8 @@ from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.routers.shared_params import CATALOG_NOT_FOUND as NOT_FOUND
 from tradai.api.routers.strategy_paths import StrategyName
-from tradai.api.schemas.catalog import CatalogStrategy
-from tradai.services import catalog
+from tradai.api.schemas.catalog_detail import CatalogStrategy
+from tradai.services.catalog_detail import catalog_detail
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
@@ -26,5 +26,5 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
     responses=NOT_FOUND,
 )
 def get_catalog_strategy(container: ContainerDep, _: Viewer, name: StrategyName) -> CatalogStrategy:
-    detail = catalog.catalog_detail(store=container.store, catalog=container.strategy_catalog(), name=name)
+    detail = catalog_detail(store=container.store, catalog=container.strategy_catalog(), name=name)
     return CatalogStrategy.of(detail)

@@ -12,7 +12,7 @@ from tradai.api.deps import ContainerDep
 from tradai.api.routers.shared_params import CONFIG_NOT_FOUND
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.configs import ConfigList, ConfigPublic
-from tradai.api.schemas.strategies import NAME_PATTERN
+from tradai.api.schemas.patterns import NAME_PATTERN
 from tradai.domain.clock import utc_now
 from tradai.services import configs
 from tradai.services.config_repository import ConfigRepository

@@ -19,7 +19,7 @@ from tradai.api.schemas.models import (
     RollbackRequest,
     RollbackResult,
 )
-from tradai.api.schemas.strategies import NAME_PATTERN
+from tradai.api.schemas.patterns import NAME_PATTERN
 from tradai.domain.clock import utc_now
 from tradai.services import models, promotion
 

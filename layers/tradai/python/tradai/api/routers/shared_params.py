@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from tradai.api.schemas.common import error_doc
-from tradai.api.schemas.strategies import EXCHANGE_PATTERN, TIMEFRAME_PATTERN
+from tradai.api.schemas.patterns import EXCHANGE_PATTERN, TIMEFRAME_PATTERN
 from tradai.domain.strategy_versions import Stage
-from tradai.services.strategies import StrategyFilters
+from tradai.services.strategy_listing import StrategyFilters
 
 CATALOG_NOT_FOUND = error_doc(404, "No such strategy (or version)")
 CONFIG_NOT_FOUND = error_doc(404, "No such config")

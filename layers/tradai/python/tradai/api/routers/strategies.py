@@ -14,16 +14,13 @@ from tradai.api.deps import ContainerDep
 from tradai.api.routers.shared_params import Filters, Limit, Offset
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
-from tradai.api.schemas.strategies import (
-    NAME_PATTERN,
-    VERSION_PATTERN,
-    StrategyDetailPublic,
-    StrategyList,
-    StrategyMetricsPublic,
-    StrategyStatusPublic,
-    StrategySummary,
-)
+from tradai.api.schemas.patterns import NAME_PATTERN, VERSION_PATTERN
+from tradai.api.schemas.strategies import StrategyList, StrategySummary
+from tradai.api.schemas.strategy_detail import StrategyDetailPublic, StrategyMetricsPublic
+from tradai.api.schemas.strategy_status import StrategyStatusPublic
 from tradai.services import strategies
+from tradai.services.strategy_listing import list_versions
+from tradai.services.strategy_status import strategy_status
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
@@ -41,9 +38,7 @@ def list_strategies(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> StrategyList:
-    listed = strategies.list_versions(
-        store=container.store, filters=filters, sort_by=sort_by, sort_order=sort_order
-    )
+    listed = list_versions(store=container.store, filters=filters, sort_by=sort_by, sort_order=sort_order)
     return StrategyList(
         strategies=[StrategySummary.of(item) for item in listed[offset : offset + limit]],
         total=len(listed),
@@ -90,4 +85,4 @@ def get_strategy_metrics(
     responses=NOT_FOUND,
 )
 def get_strategy_status(container: ContainerDep, _: Viewer, name: StrategyName) -> StrategyStatusPublic:
-    return StrategyStatusPublic.of(strategies.strategy_status(store=container.store, name=name))
+    return StrategyStatusPublic.of(strategy_status(store=container.store, name=name))

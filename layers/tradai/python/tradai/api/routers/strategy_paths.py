@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Path
 from starlette.convertors import Convertor, register_url_convertor
 
-from tradai.api.schemas.strategies import NAME_PATTERN
+from tradai.api.schemas.patterns import NAME_PATTERN
 
 RESERVED = ("pnl",)
 """Fixed one-segment paths under `/api/v1/strategies` served by other routers."""

@@ -12,10 +12,11 @@ from fastapi import APIRouter, status
 from tradai.api.auth import Trader
 from tradai.api.deps import ContainerDep
 from tradai.api.schemas.common import error_doc
-from tradai.api.schemas.strategies import StrategyDetailPublic, StrategyRegister
+from tradai.api.schemas.strategy_detail import StrategyDetailPublic
+from tradai.api.schemas.strategy_registration import StrategyRegister
 from tradai.domain.clock import utc_now
-from tradai.services import strategies
-from tradai.services.strategies import NewVersion
+from tradai.services.strategies import version_detail
+from tradai.services.strategy_registration import NewVersion, register_version
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
@@ -28,10 +29,10 @@ router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
     responses=error_doc(409, "The version exists"),
 )
 def register_strategy(container: ContainerDep, _: Trader, body: StrategyRegister) -> StrategyDetailPublic:
-    version = strategies.register_version(
+    version = register_version(
         store=container.store,
         catalog=container.strategy_catalog(),
         request=NewVersion(**body.model_dump()),
         now=utc_now(),
     )
-    return StrategyDetailPublic.of_detail(strategies.version_detail(container.store, version))
+    return StrategyDetailPublic.of_detail(version_detail(container.store, version))

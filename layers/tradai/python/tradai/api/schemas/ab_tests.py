@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradai.api.schemas.strategies import VERSION_PATTERN
-from tradai.services.ab_tests import ArmStats, Decision, RoutingInfo
+from tradai.api.schemas.patterns import VERSION_PATTERN
+
+if TYPE_CHECKING:
+    from tradai.services.ab_tests import ArmStats, Decision, RoutingInfo
 
 
 class AbTestStart(BaseModel):

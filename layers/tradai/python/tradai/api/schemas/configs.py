@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradai.api.schemas.strategies import NAME_PATTERN
+from tradai.api.schemas.patterns import NAME_PATTERN
 from tradai.domain.backtest_spec import ParameterValue
 from tradai.domain.configs import ConfigStatus, ConfigVersion
 

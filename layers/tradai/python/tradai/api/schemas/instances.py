@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,9 @@ from tradai.domain.instances import (
     StrategyInstance,
     TradingMode,
 )
-from tradai.services.instances import TradingStatus
+
+if TYPE_CHECKING:
+    from tradai.services.instances import TradingStatus
 
 
 class RunBody(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from tradai.domain.registry import ModelVersionRecord, RegisteredModelRecord
+from tradai.domain.registry_records import ModelVersionRecord, RegisteredModelRecord
 
 
 class MlflowTag(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradai.api.schemas.strategies import VERSION_PATTERN
+from tradai.api.schemas.patterns import VERSION_PATTERN
 from tradai.services.models import ModelVersionView, ModelView
 
 
