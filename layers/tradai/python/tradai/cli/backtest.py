@@ -21,6 +21,8 @@ from tradai.cli.errors import one_line_errors
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tradai.cli.remote import Client
+
 STRATEGY = typer.Option(
     ..., "--strategy", "-s", help="Strategy name (built-in or from TRADAI_STRATEGY_PATH)."
 )
@@ -29,7 +31,10 @@ SLIPPAGE = typer.Option(0.0, "--slippage", help="Adverse price move per fill, as
 FILL = typer.Option("open", "--fill", help="Fill at the next bar's 'open' or the signal bar's 'close'.")
 JSON = typer.Option(False, "--json", help="Print one JSON object on stdout instead of tables.")
 SERVER = typer.Option(
-    None, "--server", help="Run on this TradAI server (http://host:port) and follow it live, instead of here."
+    None,
+    "--server",
+    help="Run on this TradAI server (http://host:port) and follow it live, instead of here; on its "
+    "stored bars, with the same options (--data and --fill close are refused).",
 )
 TOKEN = typer.Option(None, "--token", help="Bearer token for --server when it requires authentication.")
 RANGE = typer.Option(
@@ -51,8 +56,12 @@ def backtest(
 ) -> None:
     """Backtest a strategy on bars from a CSV file or the market data store, or on a server with --server."""
     if server is not None:
+        from tradai.cli.remote import Client
+
         with one_line_errors():
-            _backtest_on_server(server, token, strategy, param, source, as_json)
+            _backtest_on_server(
+                Client(server, token), strategy, param, source, as_json, slippage=slippage, fill=fill
+            )
         return
     with one_line_errors():
         from tradai.engine import backtest as run
@@ -151,28 +160,45 @@ def walk_forward(
 
 
 def _backtest_on_server(
-    server: str,
-    token: str | None,
+    client: Client,
     strategy: str,
     param: list[str] | None,
     source: BarsSource,
     as_json: bool,
+    *,
+    slippage: float,
+    fill: str,
 ) -> None:
-    from tradai.cli.remote import Client, submit_and_follow
+    """Submit the backtest the options describe and follow it; each option the local run honours is
+    sent, or refused when a server cannot honour it (never dropped without a word)."""
+    from tradai.cli.remote import submit_and_follow
     from tradai.domain.errors import InvalidInput
 
-    if not (source.start and source.end):
+    if source.data is not None:
+        raise InvalidInput(
+            "--data reads a CSV on this machine; a server backtests its own stored bars: "
+            "give --symbol (load the bars there with `tradai data`), or drop --server"
+        )
+    if fill != "open":
+        raise InvalidInput(f"--fill {fill}: a server fills at the next bar's open; drop --fill, or --server")
+    first, last = source.period()  # as the local run reads them: naive is UTC, a bare --end day whole
+    if first is None or last is None:
         raise InvalidInput("--server needs --start and --end")
+    settings = source.settings(slippage=slippage, fill=fill)
     body: dict[str, Any] = {
         "strategy_config": {"name": strategy, "parameters": _typed(_params(param))},
-        "date_range": {"start": source.start, "end": source.end},
-        "capital": source.capital,
-        "fees": source.settings()["fees"],
+        "date_range": {"start": first.isoformat(), "end": last.isoformat()},
+        "exchange": source.exchange,
+        "capital": settings["capital"],
+        "fees": settings["fees"],
+        "slippage": settings["slippage"],
     }
     if source.symbol:
         body["symbols"] = [source.symbol]
-    if source.timeframe:
-        body["timeframe"] = source.timeframe
+    # Without --timeframe the local run reads the strategy's own; so does the server's job then.
+    timeframe = source.timeframe or _server_timeframe(client, strategy)
+    if timeframe:
+        body["timeframe"] = timeframe
     with _progress(as_json) as progress:
 
         def show(message: dict[str, Any]) -> None:
@@ -182,7 +208,7 @@ def _backtest_on_server(
                     step["current"] / max(step["total"], 1), str(message.get("message") or message["status"])
                 )
 
-        final = submit_and_follow(Client(server, token), body, show)
+        final = submit_and_follow(client, body, show)
     if final["status"] != "COMPLETED":
         error = final.get("error") or {}
         raise InvalidInput(
@@ -191,7 +217,21 @@ def _backtest_on_server(
     if as_json:
         typer.echo(json.dumps({"job_id": final["job_id"], "metrics": final["result"]}))
     else:
-        _print_metrics(f"{strategy} on {server} (job {final['job_id']})", final["result"] or {})
+        _print_metrics(f"{strategy} on {client.base} (job {final['job_id']})", final["result"] or {})
+
+
+def _server_timeframe(client: Client, strategy: str) -> str | None:
+    """The timeframe of the server's `strategy` class; None if it cannot say (the submit will)."""
+    from urllib.parse import quote
+
+    from tradai.cli.remote import RemoteError
+
+    try:
+        detail = client.request("GET", f"/api/v1/catalog/strategies/{quote(strategy, safe='')}")
+    except RemoteError:
+        return None  # an unknown strategy: the submission answers UNKNOWN_STRATEGY
+    timeframe = detail.get("timeframe")
+    return str(timeframe) if timeframe else None
 
 
 def _typed(values: dict[str, str]) -> dict[str, Any]:
