@@ -19,6 +19,7 @@ from tradai.api.errors import ERROR_RESPONSES, install_error_handlers
 from tradai.api.limits import BodySizeLimitMiddleware
 from tradai.api.middleware import HEADER, CorrelationIdMiddleware
 from tradai.api.query_guard import reject_unknown_query_parameters
+from tradai.api.schemas.common import ERROR_SCHEMA_NAME, ErrorResponse
 from tradai.bootstrap import Container, build_container
 from tradai.observability import configure_logging
 from tradai.settings import Settings, get_settings
@@ -92,25 +93,31 @@ def create_app(
         expose_headers=[HEADER],
         max_age=86400,
     )
-    if settings.auth_mode == "none":
-        _document_without_auth(app)
+    _complete_the_spec(app, without_auth=settings.auth_mode == "none")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)  # added last: outermost, so every response has the id
     return app
 
 
-def _document_without_auth(app: FastAPI) -> None:
-    """With authentication off, publish a spec that does not ask clients for tokens."""
+def _complete_the_spec(app: FastAPI, *, without_auth: bool) -> None:
+    """Add the error shape's schema, which routes refer to without naming the model (`error_doc`);
+    with authentication off, publish a spec that does not ask clients for tokens."""
     build = app.openapi
 
-    def openapi_without_security() -> dict[str, Any]:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = build()
-            spec.get("components", {}).pop("securitySchemes", None)
-            for operations in spec.get("paths", {}).values():
-                for operation in operations.values():
-                    operation.pop("security", None)
+            components = spec.setdefault("components", {})
+            schemas = components.get("schemas", {}) | {
+                ERROR_SCHEMA_NAME: ErrorResponse.model_json_schema(mode="serialization")
+            }
+            components["schemas"] = dict(sorted(schemas.items()))
+            if without_auth:
+                components.pop("securitySchemes", None)
+                for operations in spec.get("paths", {}).values():
+                    for operation in operations.values():
+                        operation.pop("security", None)
             app.openapi_schema = spec
         return app.openapi_schema
 
-    app.openapi = openapi_without_security  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]

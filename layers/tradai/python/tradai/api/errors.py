@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import re
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tradai.api.schemas.common import ErrorResponse
+from tradai.api.schemas.common import ErrorResponse, error_doc
 from tradai.domain.clock import utc_now
 from tradai.domain.errors import (
     Conflict,
@@ -127,8 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: error_doc(status, HTTPStatus(status).phrase)[status]
     for status in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
 }
 """Declared on every route: any route can meet these (a bad cursor, auth, a big body, a limit, a store

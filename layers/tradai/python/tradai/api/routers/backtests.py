@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
 from tradai.api.schemas.backtests import BacktestJobList, BacktestJobPublic
-from tradai.api.schemas.common import ErrorResponse
+from tradai.api.schemas.common import error_doc
 from tradai.domain.clock import utc_now
 from tradai.domain.jobs import JobStatus
 from tradai.services import backtests
@@ -42,7 +42,7 @@ def list_backtests(
     "/{job_id}",
     response_model=BacktestJobPublic,
     summary="A backtest job: status, progress, result or error",
-    responses={404: {"model": ErrorResponse}},
+    responses=error_doc(404, "Not Found"),
 )
 def get_backtest(container: ContainerDep, _: Viewer, job_id: JobId) -> BacktestJobPublic:
     job = backtests.get_job(jobs=JobRepository(container.store), job_id=str(job_id))
@@ -53,10 +53,7 @@ def get_backtest(container: ContainerDep, _: Viewer, job_id: JobId) -> BacktestJ
     "/{job_id}/cancel",
     response_model=BacktestJobPublic,
     summary="Cancel a queued or running job",
-    responses={
-        404: {"model": ErrorResponse},
-        409: {"model": ErrorResponse, "description": "Already finished"},
-    },
+    responses=error_doc(404, "Not Found") | error_doc(409, "Already finished"),
 )
 def cancel_backtest(container: ContainerDep, _: Trader, job_id: JobId) -> BacktestJobPublic:
     job = backtests.cancel_job(

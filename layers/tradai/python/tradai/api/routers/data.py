@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.schemas.common import ErrorResponse
+from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.data import (
     FreshnessPublic,
     FreshnessResponse,
@@ -134,10 +134,8 @@ def get_freshness(
         "follow it at `GET /api/v1/data/sync/{job_id}` or over the job WebSocket, like a backtest. "
         "A job whose worker cannot be started is FAILED and answered 503 JOB_NOT_STARTED."
     ),
-    responses={
-        202: {"model": SyncJobAccepted, "description": "Queued as a background job"},
-        503: {"model": ErrorResponse, "description": "The exchange, or the sync worker, is unavailable"},
-    },
+    responses=error_doc(503, "The exchange, or the sync worker, is unavailable")
+    | {202: {"model": SyncJobAccepted, "description": "Queued as a background job"}},
 )
 def post_sync(
     container: ContainerDep,
@@ -172,7 +170,7 @@ SyncJobId = Annotated[UUID, Path(description="A sync job id (UUID), as answered 
     "/sync/{job_id}",
     response_model=SyncJobPublic,
     summary="A background sync: status, progress, and its report when done",
-    responses={404: {"model": ErrorResponse}},
+    responses=error_doc(404, "Not Found"),
 )
 def get_sync_job(container: ContainerDep, _: Viewer, job_id: SyncJobId) -> SyncJobPublic:
     from tradai.services.sync_jobs import settle_lost_sync  # job machinery only here, not at cold start
@@ -193,10 +191,7 @@ def get_sync_job(container: ContainerDep, _: Viewer, job_id: SyncJobId) -> SyncJ
     "/sync/{job_id}/cancel",
     response_model=SyncJobPublic,
     summary="Cancel a queued or running sync (bars fetched so far are kept)",
-    responses={
-        404: {"model": ErrorResponse},
-        409: {"model": ErrorResponse, "description": "Already finished"},
-    },
+    responses=error_doc(404, "Not Found") | error_doc(409, "Already finished"),
 )
 def cancel_sync_job(container: ContainerDep, _: Trader, job_id: SyncJobId) -> SyncJobPublic:
     job = jobs_service.cancel_job(

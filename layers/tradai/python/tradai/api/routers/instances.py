@@ -8,14 +8,14 @@ in fixed segments (`/run`, `/instances`), so they never collide with the strateg
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from tradai.api.auth import Trader, Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.schemas.common import ErrorResponse
+from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.instances import (
     InstanceList,
     InstanceLogs,
@@ -41,12 +41,8 @@ StrategyId = Annotated[
     ),
 ]
 InstanceId = Annotated[UUID, Path(description="An instance id (UUID)")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No such strategy or instance"}
-}
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorResponse, "description": "The instance's status does not allow it"}
-}
+NOT_FOUND = error_doc(404, "No such strategy or instance")
+CONFLICT = error_doc(409, "The instance's status does not allow it")
 
 
 def get_instance_service(container: ContainerDep) -> InstanceService:
@@ -78,14 +74,9 @@ Instances = Annotated[InstanceService, Depends(get_instance_service)]
     response_model=InstancePublic,
     status_code=status.HTTP_201_CREATED,
     summary="Start a dry-run (trader) or live (admin) instance of a strategy",
-    responses={
-        **NOT_FOUND,
-        403: {
-            "model": ErrorResponse,
-            "description": "Live trading not allowed (role or LIVE_TRADING_DISABLED)",
-        },
-        409: {"model": ErrorResponse, "description": "EXCHANGE_KEYS_MISSING for live trading"},
-    },
+    responses=NOT_FOUND
+    | error_doc(403, "Live trading not allowed (role or LIVE_TRADING_DISABLED)")
+    | error_doc(409, "EXCHANGE_KEYS_MISSING for live trading"),
 )
 def run_strategy(
     service: Instances, principal: Trader, strategy_id: StrategyId, body: RunBody
@@ -136,7 +127,7 @@ def get_instance(
     "/strategies/{strategy_id}/instances/{instance_id}/stop",
     response_model=InstancePublic,
     summary="Stop an instance (graceful, forced after a timeout)",
-    responses={**NOT_FOUND, **CONFLICT},
+    responses=NOT_FOUND | CONFLICT,
 )
 def stop_instance(
     service: Instances, _: Trader, strategy_id: StrategyId, instance_id: InstanceId
@@ -148,7 +139,7 @@ def stop_instance(
     "/strategies/{strategy_id}/instances/{instance_id}/pause",
     response_model=InstancePublic,
     summary="Stop trading but keep the instance's process",
-    responses={**NOT_FOUND, **CONFLICT},
+    responses=NOT_FOUND | CONFLICT,
 )
 def pause_instance(
     service: Instances, _: Trader, strategy_id: StrategyId, instance_id: InstanceId
@@ -160,7 +151,7 @@ def pause_instance(
     "/strategies/{strategy_id}/instances/{instance_id}/resume",
     response_model=InstancePublic,
     summary="Trade again after a pause (a live instance needs the admin role)",
-    responses={**NOT_FOUND, **CONFLICT},
+    responses=NOT_FOUND | CONFLICT,
 )
 def resume_instance(
     service: Instances, principal: Trader, strategy_id: StrategyId, instance_id: InstanceId
