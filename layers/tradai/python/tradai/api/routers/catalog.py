@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import ConfigDict
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.routers.shared_params import CATALOG_NOT_FOUND, Filters, Limit, Offset
+from tradai.api.routers.shared_params import CATALOG_NOT_FOUND, Limit, Offset, StrategyListQuery
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.catalog import (
     BacktestPointPublic,
@@ -33,23 +34,27 @@ VersionQuery = Annotated[str, Query(pattern=VERSION_PATTERN)]
 NOT_FOUND = CATALOG_NOT_FOUND
 
 
+class CatalogListQuery(StrategyListQuery):
+    """`GET /api/v1/catalog/strategies`: best score first by default."""
+
+    model_config = ConfigDict(defer_build=False)
+
+    sort_by: Literal["score", "name", "sharpe", "return", "trades"] = "score"
+    sort_order: Literal["asc", "desc"] = "desc"
+
+
 @router.get("/strategies", response_model=CatalogList, summary="Strategy versions ranked by composite score")
 def list_catalog(
-    container: ContainerDep,
-    _: Viewer,
-    filters: Filters,
-    sort_by: Literal["score", "name", "sharpe", "return", "trades"] = "score",
-    sort_order: Literal["asc", "desc"] = "desc",
-    limit: Limit = 20,
-    offset: Offset = 0,
+    container: ContainerDep, _: Viewer, query: Annotated[CatalogListQuery, Query()]
 ) -> CatalogList:
-    listed = list_versions(store=container.store, filters=filters)
-    ordered = catalog.ordered(catalog.rank(listed), sort_by, sort_order)
+    listed = list_versions(store=container.store, filters=query.filters())
+    ordered = catalog.ordered(catalog.rank(listed), query.sort_by, query.sort_order)
+    page = ordered[query.offset : query.offset + query.limit]
     return CatalogList(
-        strategies=[CatalogEntry.of_ranked(entry) for entry in ordered[offset : offset + limit]],
+        strategies=[CatalogEntry.of_ranked(entry) for entry in page],
         total=len(ordered),
-        limit=limit,
-        offset=offset,
+        limit=query.limit,
+        offset=query.offset,
     )
 
 

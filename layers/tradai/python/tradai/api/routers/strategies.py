@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import ConfigDict
 
 from tradai.api.auth import Viewer
 from tradai.api.deps import ContainerDep
-from tradai.api.routers.shared_params import Filters, Limit, Offset
+from tradai.api.routers.shared_params import StrategyListQuery
 from tradai.api.routers.strategy_paths import StrategyName
 from tradai.api.schemas.common import error_doc
 from tradai.api.schemas.patterns import NAME_PATTERN, VERSION_PATTERN
@@ -28,22 +29,27 @@ router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 NOT_FOUND = error_doc(404, "No such strategy")
 
 
+class StrategiesListQuery(StrategyListQuery):
+    """`GET /api/v1/strategies`: by name by default."""
+
+    model_config = ConfigDict(defer_build=False)
+
+    sort_by: Literal["name", "sharpe", "return", "trades"] = "name"
+    sort_order: Literal["asc", "desc"] = "asc"
+
+
 @router.get("", response_model=StrategyList, summary="List strategy versions with their latest metrics")
 def list_strategies(
-    container: ContainerDep,
-    _: Viewer,
-    filters: Filters,
-    sort_by: Literal["name", "sharpe", "return", "trades"] = "name",
-    sort_order: Literal["asc", "desc"] = "asc",
-    limit: Limit = 20,
-    offset: Offset = 0,
+    container: ContainerDep, _: Viewer, query: Annotated[StrategiesListQuery, Query()]
 ) -> StrategyList:
-    listed = list_versions(store=container.store, filters=filters, sort_by=sort_by, sort_order=sort_order)
+    listed = list_versions(
+        store=container.store, filters=query.filters(), sort_by=query.sort_by, sort_order=query.sort_order
+    )
     return StrategyList(
-        strategies=[StrategySummary.of(item) for item in listed[offset : offset + limit]],
+        strategies=[StrategySummary.of(item) for item in listed[query.offset : query.offset + query.limit]],
         total=len(listed),
-        limit=limit,
-        offset=offset,
+        limit=query.limit,
+        offset=query.offset,
     )
 
 
