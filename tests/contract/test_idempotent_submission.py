@@ -7,7 +7,9 @@ The job sweeper is the case the submit path cannot see: it fails a job long afte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 
@@ -20,6 +22,7 @@ from tradai.adapters.engine_catalog import EngineStrategyCatalog
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.clock import utc_now
 from tradai.domain.jobs import JobKind, JobStatus
+from tradai.domain.store import WriteOperation
 from tradai.ports import DocumentStore, JobExecutor
 from tradai.services.backtest_submission import IdempotencyKeyReused, Submission, submit_backtest
 from tradai.services.job_repository import JobRepository
@@ -99,6 +102,42 @@ def test_given_a_key_whose_job_never_started_when_sent_with_another_body_then_th
     assert other.created
     assert other.job.request["capital"] == 20_000
     assert executor.submitted == [other.job.job_id]
+
+
+class RetryRacingIn:
+    """A store through which one retry runs: just before its write, another retry runs to the end."""
+
+    def __init__(self, store: DocumentStore, other_retry: Callable[[], Submission]) -> None:
+        self._store = store
+        self._other_retry: Callable[[], Submission] | None = other_retry
+        self.other: Submission | None = None
+
+    def transact(self, operations: Sequence[WriteOperation]) -> None:
+        if self._other_retry is not None:
+            self.other, self._other_retry = self._other_retry(), None
+        self._store.transact(operations)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_given_a_lost_keyed_job_when_two_retries_race_then_one_creates_a_job_and_both_get_it(
+    store: DocumentStore,
+) -> None:
+    # Given: both retries read the key's lost job before either writes
+    lost_and_swept(store)
+    executor = RecordingExecutor()
+    racing = RetryRacingIn(store, lambda: submit(store, executor))
+
+    # When
+    late = submit(cast(DocumentStore, racing), executor)
+
+    # Then: the first write took the key; the late one answers with that job instead of a second one
+    assert racing.other is not None
+    assert racing.other.created
+    assert (late.created, late.job.job_id) == (False, racing.other.job.job_id)
+    assert executor.submitted == [racing.other.job.job_id]
+    assert JobRepository(store).count(status=JobStatus.QUEUED) == 1
 
 
 @pytest.mark.parametrize("ending", [JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.COMPLETED])
