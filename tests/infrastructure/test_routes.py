@@ -281,9 +281,9 @@ def test_given_synthesized_app_when_any_role_has_ecs_task_actions_then_it_is_an_
         if any(a.startswith("ecs:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
     }
 
-    # Then: the state machine (RunTask .sync), the instances routes and the data routes (sync tasks),
-    # nobody else
-    allowed = ("InstancesRole", "BacktestStateMachineRole", "DataRole")
+    # Then: the state machine (RunTask .sync), the instances routes, the data routes (sync tasks) and
+    # the job sweeper (starts sync tasks left unstarted; never stops one), nobody else
+    allowed = ("InstancesRole", "BacktestStateMachineRole", "DataRole", "JobSweeperRole")
     assert all(holder.startswith(allowed) for holder in holders), holders
 
 
