@@ -53,6 +53,7 @@ def modules_at_cold_start(function: str) -> frozenset[str]:
         text=True,
         check=True,
         env=os.environ | LAMBDA_ENVIRONMENT,
+        cwd=handler.parent,  # Lambda's working directory is the function's code: no .env file there
     )
     return frozenset(json.loads(output.stdout.strip().splitlines()[-1]))
 

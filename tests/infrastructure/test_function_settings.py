@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import AliasChoices
 
 pytest.importorskip("aws_cdk", reason="the cdk dependency group is not installed (make cdk-setup)")
 from cdk.constants import ALB_PORT, INSTANCE_TASK_FAMILY, LAMBDA_VPC_ACTIONS, MLFLOW_PREFIX
@@ -24,7 +23,7 @@ from cdk.function_settings import BY_ACCESS, required_settings
 from cdk.function_table import FUNCTIONS, Access
 
 from tests.infrastructure.conftest import REPO_ROOT, Synthesized, synthesize_variant
-from tradai.settings import Settings
+from tradai.settings import Settings, variables
 
 pytestmark = pytest.mark.slow
 
@@ -72,16 +71,8 @@ def test_given_each_function_when_its_environment_is_parsed_then_every_setting_i
 
 
 def _variables_settings_reads() -> set[str]:
-    """Every environment variable `Settings` reads: a field's aliases, else prefix + field name."""
-    prefix = str(Settings.model_config.get("env_prefix", ""))
-    names: set[str] = set()
-    for field, info in Settings.model_fields.items():
-        alias = info.validation_alias
-        if isinstance(alias, AliasChoices):
-            names |= {choice.upper() for choice in alias.choices if isinstance(choice, str)}
-        else:
-            names.add((alias if isinstance(alias, str) else f"{prefix}{field}").upper())
-    return names
+    """Every environment variable `Settings` reads (it matches them in any case)."""
+    return {name.upper() for field in Settings.model_fields for name in variables(field)}
 
 
 def test_given_every_function_variable_when_compared_with_settings_then_settings_reads_it(

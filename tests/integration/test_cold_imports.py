@@ -26,6 +26,8 @@ HEAVY = ("numpy", "numba", "pandas", "arcticdb", "ccxt", "mlflow", "boto3")
 NOT_FOR_ROUTES = ("pydantic.v1",)
 """FastAPI would import pydantic.v1 to check route annotations; tradai.api.fastapi_compat answers
 without it."""
+NOT_FOR_SETTINGS = ("pydantic_settings", "dotenv")
+"""tradai.settings reads the environment itself, and a .env file only where one exists (no Lambda)."""
 HEAVY_PREFIXES = ("tradai.engine", "tradai.adapters.")
 WEB_FRAMEWORK = ("fastapi", "starlette", "mangum")
 ONLY_ON_REQUEST: dict[str, tuple[str, ...]] = {
@@ -105,7 +107,13 @@ def _served_router_modules(function: str) -> set[str]:
 @pytest.mark.parametrize("function", HANDLERS)
 def test_given_a_cold_start_when_a_handler_loads_then_nothing_heavy_is_imported(function: str) -> None:
     # Given: a fresh interpreter with a deployed function's settings
-    forbidden = (*HEAVY, *NOT_FOR_ROUTES, *ONLY_ON_REQUEST.get(function, ()), *OTHER_GROUPS.get(function, ()))
+    forbidden = (
+        *HEAVY,
+        *NOT_FOR_ROUTES,
+        *NOT_FOR_SETTINGS,
+        *ONLY_ON_REQUEST.get(function, ()),
+        *OTHER_GROUPS.get(function, ()),
+    )
     if function not in HTTP_HANDLERS:
         forbidden = (*forbidden, *WEB_FRAMEWORK)
 

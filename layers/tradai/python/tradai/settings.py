@@ -2,39 +2,67 @@
 
 This is the only module that reads the environment; everything else receives a
 `Settings` object, usually through `get_settings()`.
+
+`Settings` is a plain pydantic model and the few lines below read the environment into it:
+pydantic-settings did the same with more sources than TradAI uses, at a cost every Lambda
+handler paid at import (docs/decisions.md, "Settings read by a small reader").
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would compile each of the ~60 field annotations
+# from its string when the class is built, at every cold start.
 import os
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 Runtime = Literal["local", "aws"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 AuthMode = Literal["none", "cognito", "dev"]
 
+ENV_PREFIX = "TRADAI_"
+ENV_FILE = ".env"
+"""Read from the working directory when present; a variable of the real environment wins over it."""
+
+
+def _variable(field: str) -> AliasChoices:
+    """A field's environment variable: TRADAI_ + its name (matched case-insensitively)."""
+    return AliasChoices(ENV_PREFIX + field.upper())
+
 
 def _env(*names: str) -> AliasChoices:
-    """Accept TradAI's variable and the older BACKEND_* name of seed 002."""
+    """Accept TradAI's variable and the older BACKEND_* name of seed 002 (the first set wins)."""
     return AliasChoices(*names)
 
 
-class Settings(BaseSettings):
-    """TradAI configuration. Defaults run the local runtime with no configuration at all."""
+class Settings(BaseModel):
+    """TradAI configuration. Defaults run the local runtime with no configuration at all.
 
-    model_config = SettingsConfigDict(
-        env_prefix="TRADAI_",
-        env_file=".env",
-        env_file_encoding="utf-8",
+    `Settings(**values)` reads the environment too: a value given here wins over the environment,
+    which wins over the `.env` file, then the defaults. Each field's validation aliases are the
+    variables it is read from, so an invalid value's error names the variable that was set.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=AliasGenerator(validation_alias=_variable),
         extra="ignore",
         frozen=True,
         populate_by_name=True,
     )
+
+    def __init__(self, _env_file: str | os.PathLike[str] | None = ENV_FILE, **values: Any) -> None:
+        super().__init__(**{**read_environment(_env_file, given=values), **values})
 
     runtime: Runtime = "local"
     environment: str = Field(default="dev", description="Deployment stage name: dev, staging, prod, ...")
@@ -75,8 +103,9 @@ class Settings(BaseSettings):
         description="Backtest jobs run at once (local).",
     )
 
-    # HTTP surface
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    # HTTP surface. Lists default to a plain list, which pydantic copies for each instance: with
+    # `default_factory=list` it reads list's signature, which compiles a tokenizer regex at cold start.
+    cors_origins: list[str] = ["*"]
     log_level: LogLevel = "INFO"
 
     # AWS runtime: resource names come from the CDK stacks' outputs, passed as function environment.
@@ -127,8 +156,8 @@ class Settings(BaseSettings):
     cognito_user_pool_id: str | None = Field(
         default=None, validation_alias=_env("TRADAI_COGNITO_USER_POOL_ID", "BACKEND_COGNITO_USER_POOL_ID")
     )
-    cognito_client_ids: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
+    cognito_client_ids: list[str] = Field(
+        default=[],
         validation_alias=_env("TRADAI_COGNITO_CLIENT_IDS", "BACKEND_COGNITO_CLIENT_ID"),
         description="App clients whose tokens are accepted (SPA and M2M), comma-separated.",
     )
@@ -204,11 +233,11 @@ class Settings(BaseSettings):
         le=86_400,
         description="AWS: a sync job silent this long is checked against ECS; no task left marks it FAILED.",
     )
-    instance_subnets: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Subnets of instance tasks (awsvpc), comma-separated."
+    instance_subnets: list[str] = Field(
+        default=[], description="Subnets of instance tasks (awsvpc), comma-separated."
     )
-    instance_security_groups: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Security groups of instance tasks, comma-separated."
+    instance_security_groups: list[str] = Field(
+        default=[], description="Security groups of instance tasks, comma-separated."
     )
     instance_log_group: str = Field(
         default="/tradai/dev/worker", description="CloudWatch log group of the worker tasks."
@@ -257,13 +286,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_open_cors_in_production(self) -> Settings:
+    def _refuse_open_cors_in_production(self) -> Self:
         if self.environment == "prod" and "*" in self.cors_origins:
             raise ValueError("TRADAI_CORS_ORIGINS must list explicit origins when TRADAI_ENVIRONMENT=prod")
         return self
 
     @model_validator(mode="after")
-    def _require_cognito_details(self) -> Settings:
+    def _require_cognito_details(self) -> Self:
         if self.auth_mode == "cognito" and not (self.cognito_user_pool_id and self.cognito_client_ids):
             raise ValueError("Cognito auth needs TRADAI_COGNITO_USER_POOL_ID and TRADAI_COGNITO_CLIENT_IDS")
         return self
@@ -330,6 +359,51 @@ class Settings(BaseSettings):
     def blob_dir(self) -> Path:
         """The folder holding local blobs (equity curves, trades, reports, charts)."""
         return self.data_dir / "blobs"
+
+
+def variables(field: str) -> tuple[str, ...]:
+    """The environment variables `field` is read from, the first set one winning."""
+    alias = Settings.model_fields[field].validation_alias
+    assert isinstance(alias, AliasChoices)  # every field has some: `_variable` or `_env`
+    return tuple(choice for choice in alias.choices if isinstance(choice, str))
+
+
+def read_environment(
+    env_file: str | os.PathLike[str] | None = ENV_FILE, given: Collection[str] = ()
+) -> dict[str, str]:
+    """Every field's value as text, by the variable it came from, as pydantic-settings read them.
+
+    Per field, the real environment wins over the `.env` file, and within each the first of its
+    `variables` that is set; names match in any case. Fields in `given` (by name or variable) are
+    left out: the caller's value wins.
+    """
+    sources = [{name.lower(): value for name, value in os.environ.items()}]
+    if env_file is not None:
+        sources.append(_read_env_file(Path(env_file).expanduser()))
+    found: dict[str, str] = {}
+    for field in Settings.model_fields:
+        names = variables(field)
+        if field in given or any(name in given for name in names):
+            continue
+        for source in sources:
+            hit = next((name for name in names if source.get(name.lower()) is not None), None)
+            if hit is not None:
+                found[hit] = source[hit.lower()]
+                break
+    return found
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    """The `.env` file's variables, by lower-cased name; none when there is no such file."""
+    if not (path.is_file() or path.is_fifo()):
+        return {}
+    from dotenv import dotenv_values  # only when there is a file: no Lambda has one
+
+    return {
+        name.lower(): value
+        for name, value in dotenv_values(path, encoding="utf-8").items()
+        if value is not None
+    }
 
 
 @lru_cache(maxsize=1)
