@@ -17,7 +17,8 @@ from tradai.domain.errors import (
     UnknownExchange,
     UnknownSymbol,
 )
-from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport, from_ms
+from tradai.domain.market import from_ms
+from tradai.domain.market_data import BarsRead, MarketList, StoredSeries, WriteReport
 
 if TYPE_CHECKING:
     from tradai.bootstrap import Container

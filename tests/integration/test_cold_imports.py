@@ -43,35 +43,29 @@ ONLY_ON_REQUEST: dict[str, tuple[str, ...]] = {
 OTHER_GROUPS: dict[str, tuple[str, ...]] = {
     # Use cases (and their models) of routes another handler serves: no request of this one runs them.
     "catalog": (
-        *("tradai.services.strategy_registration", "tradai.services.strategy_status"),
-        *("tradai.services.strategies", "tradai.services.catalog_detail", "tradai.services.ab_tests"),
-        *("tradai.services.instance_repository", "tradai.services.config_repository"),
-        *("tradai.domain.instances", "tradai.domain.configs", "tradai.domain.backtest_spec"),
+        *("tradai.services.strategies", "tradai.services.strategy_status", "tradai.services.catalog_detail"),
+        *("tradai.services.strategy_registration", "tradai.services.ab_tests", "tradai.domain.instances"),
+        *("tradai.services.config_repository", "tradai.domain.configs", "tradai.domain.backtest_spec"),
     ),
     "engine_routes": (
-        *(
-            "tradai.services.ab_tests",
-            "tradai.services.lifecycle_repository",
-            "tradai.services.trade_records",
-        ),
-        *(
-            "tradai.services.strategy_status",
-            "tradai.services.strategy_performance",
-            "tradai.domain.instances",
-        ),
+        *("tradai.services.ab_tests", "tradai.services.lifecycle_repository", "tradai.domain.instances"),
+        *("tradai.services.strategy_status", "tradai.services.strategy_performance"),
+        *("tradai.services.trade_records", "tradai.api.schemas.backtests"),
     ),
     "instances": (
         *("tradai.services.ab_tests", "tradai.services.welch", "tradai.services.strategy_listing"),
         *("tradai.services.version_metrics", "tradai.services.configs", "tradai.domain.jobs"),
+        "tradai.domain.market_data",
     ),
     "strategies": (
+        *("tradai.services.strategy_registration", "tradai.services.parameter_schema"),
         *(
-            "tradai.services.strategy_registration",
-            "tradai.services.parameter_schema",
             "tradai.services.catalog",
+            "tradai.api.schemas.strategy_registration",
+            "tradai.domain.backtest_spec",
         ),
-        *("tradai.api.schemas.strategy_registration", "tradai.domain.backtest_spec"),
     ),
+    "configs": ("tradai.domain.backtest_spec", "tradai.api.schemas.strategies"),
     "health": ("tradai.domain.registry", "tradai.domain.registry_records"),
 }
 

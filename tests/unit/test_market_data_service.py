@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes import FakeExchange, FakeMarketData
 from tradai.domain.errors import ExchangeUnavailable, InvalidBarFile, InvalidInput
-from tradai.domain.market import Gap
+from tradai.domain.market_data import Gap
 from tradai.services.bar_files import import_bar_file
 from tradai.services.demo_data import DEMO_MARKETS, DEMO_START, demo_bars, demo_data_missing, load_demo_data
 from tradai.services.market_data import (

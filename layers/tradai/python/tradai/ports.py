@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from tradai.domain.instances import LogLine, RunnerState, StrategyInstance
-    from tradai.domain.market import BarsRead, MarketList, StoredSeries, WriteReport
+    from tradai.domain.market_data import BarsRead, MarketList, StoredSeries, WriteReport
     from tradai.domain.orders import Execution, Order
     from tradai.domain.registry_records import ModelVersionRecord, RegisteredModelRecord
     from tradai.domain.store import Condition, Key, Page, Record, SortKeyRange, Update, WriteOperation

@@ -15,15 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tradai.domain.errors import BarsNotFound, InvalidInput, MarketDataUnavailable
-from tradai.domain.market import (
-    BarsRead,
-    StoredSeries,
-    Timeframe,
-    WriteReport,
-    check_exchange,
-    check_symbol,
-    floor_time,
-)
+from tradai.domain.market import Timeframe, check_exchange, check_symbol, floor_time
+from tradai.domain.market_data import BarsRead, StoredSeries, WriteReport
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -15,7 +15,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tradai.domain.errors import ExchangeUnavailable, InvalidInput, UnknownExchange, UnknownSymbol
-from tradai.domain.market import MarketList, Timeframe, check_exchange, check_symbol, from_ms, to_ms
+from tradai.domain.market import Timeframe, check_exchange, check_symbol, from_ms, to_ms
+from tradai.domain.market_data import MarketList
 
 if TYPE_CHECKING:
     import pandas as pd

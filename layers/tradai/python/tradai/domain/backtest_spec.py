@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ParameterValue = float | int | str | bool
+from tradai.domain.strategies import ParameterValue
+
 Mode = Literal["single", "sweep", "walk_forward", "monte_carlo"]
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"

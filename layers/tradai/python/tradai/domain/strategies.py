@@ -1,4 +1,5 @@
-"""Strategies as the platform sees them: a description, and the errors of asking for one."""
+"""Strategies as the platform sees them: a description, parameter values, and the errors of asking
+for one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradai.domain.errors import InvalidInput
+
+ParameterValue = float | int | str | bool
+"""A value a strategy parameter can be given (in a request, a config or a registered version)."""
 
 
 class UnknownStrategy(InvalidInput):

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tradai.domain.errors import InvalidBarFile, InvalidInput
-from tradai.domain.market import WriteReport, check_exchange, check_symbol
+from tradai.domain.market import check_exchange, check_symbol
+from tradai.domain.market_data import WriteReport
 from tradai.ports import MarketData
 
 if TYPE_CHECKING:

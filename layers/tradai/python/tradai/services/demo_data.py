@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tradai.domain.market import WriteReport
+from tradai.domain.market_data import WriteReport
 from tradai.ports import MarketData
 
 if TYPE_CHECKING:

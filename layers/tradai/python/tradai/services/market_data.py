@@ -13,18 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from tradai.domain.errors import InvalidInput, TradaiError
-from tradai.domain.market import (
-    Freshness,
-    Gap,
-    MarketList,
-    Timeframe,
-    assess_freshness,
-    check_exchange,
-    check_symbol,
-    find_gaps,
-    floor_time,
-    to_ms,
-)
+from tradai.domain.market import Timeframe, check_exchange, check_symbol, floor_time, to_ms
+from tradai.domain.market_data import Freshness, Gap, MarketList, assess_freshness, find_gaps
 from tradai.ports import Exchange, MarketData
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, status
 from tradai.api.auth import Trader
 from tradai.api.deps import ContainerDep
 from tradai.api.limits import rate_limited
-from tradai.api.schemas.backtests import BacktestCreated, BacktestSubmit
+from tradai.api.schemas.backtest_submission import BacktestCreated, BacktestSubmit
 from tradai.domain.backtest_spec import BacktestSpec
 from tradai.domain.clock import utc_now
 from tradai.services.backtest_submission import submit_backtest

@@ -1,4 +1,5 @@
-"""Backtest job shapes (seed 001, with seed 002's progress fields and seed 004's result fields)."""
+"""Backtest job shapes (seed 001, with seed 002's progress fields and seed 004's result fields);
+submitting one is `backtest_submission`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from tradai.api.schemas.jobs import BacktestJobPublic as BacktestJobPublic
 from tradai.api.schemas.jobs import JobErrorPublic as JobErrorPublic
 from tradai.api.schemas.jobs import ProgressPublic as ProgressPublic
 from tradai.api.schemas.jobs import ResultSummary as ResultSummary
-from tradai.domain.backtest_spec import BacktestSpec
-from tradai.domain.jobs import JobStatus
 
 
 class BacktestJobList(BaseModel):
@@ -22,37 +21,6 @@ class BacktestJobList(BaseModel):
     jobs: list[BacktestJobPublic]
     cursor: str | None
     total: int
-
-
-class BacktestSubmit(BacktestSpec):
-    """Submit a backtest job (seed 001's body; everything but strategy and range has a default)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "strategy_config": {
-                    "name": "sma_cross",
-                    "version": "1.0.0",
-                    "parameters": {"fast": 10, "slow": 30},
-                },
-                "date_range": {"start": "2024-01-01T00:00:00Z", "end": "2024-12-31T23:59:59Z"},
-                "exchange": "binance_futures",
-                "timeframe": "1h",
-                "capital": 10000,
-                "leverage": 1.0,
-                "symbols": ["BTC/USDT:USDT"],
-            }
-        },
-    )
-
-
-class BacktestCreated(BaseModel):
-    """The queued job (the same job again when an Idempotency-Key is replayed)."""
-
-    job_id: str
-    status: JobStatus
-    created_at: datetime
 
 
 class EquityPoint(BaseModel):

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradai.api.schemas.patterns import NAME_PATTERN
-from tradai.domain.backtest_spec import ParameterValue
 from tradai.domain.configs import ConfigStatus, ConfigVersion
+from tradai.domain.strategies import ParameterValue
 
 ConfigValue = ParameterValue | list[str]
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradai.api.schemas.jobs import BacktestJobPublic, JobErrorPublic, ProgressPublic
 from tradai.domain.jobs import BacktestJob, JobStatus
-from tradai.domain.market import Freshness
+from tradai.domain.market_data import Freshness
 from tradai.services.market_data import SyncReport
 
 

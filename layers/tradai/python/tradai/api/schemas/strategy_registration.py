@@ -13,7 +13,7 @@ from tradai.api.schemas.patterns import (
     TIMEFRAME_PATTERN,
     VERSION_PATTERN,
 )
-from tradai.domain.backtest_spec import ParameterValue
+from tradai.domain.strategies import ParameterValue
 
 
 class StrategyRegister(BaseModel):
