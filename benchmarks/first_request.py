@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cold_import import ROOT
+from cold_import import _environment as deployed_function_environment
+
 sys.path.insert(0, str(ROOT / "layers" / "tradai" / "python"))
 
-from tradai.table_design import create_table_request  # noqa: E402
+from tradai.table_design import create_table_request
 
 EVENTS = {
     "catalog": "catalog/list_strategies",
@@ -77,20 +78,16 @@ print(json.dumps([status, imported, primed, first, second]))
 
 
 def _environment(endpoint: str, pycache: Path, *, snap_start: bool) -> dict[str, str]:
-    environment = {
-        **os.environ,
-        "TRADAI_RUNTIME": "aws",
+    environment = deployed_function_environment(pycache) | {
         "TRADAI_TABLE_NAME": TABLE,
         "TRADAI_ARTIFACTS_BUCKET": BUCKET,
         "TRADAI_AWS_REGION": REGION,
         "TRADAI_AWS_ENDPOINT_URL": endpoint,
-        "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "POWERTOOLS_METRICS_DISABLED": "true",
         # Bytecode written by a discarded first run, read by the measured ones (as from the layer).
         "PYTHONDONTWRITEBYTECODE": "",
-        "PYTHONPYCACHEPREFIX": str(pycache),
     }
     if snap_start:
         environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
